@@ -1,0 +1,1 @@
+"""A4CO platform tooling: the `a4co` command line and the local stack it runs."""

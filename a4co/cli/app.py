@@ -1,0 +1,17 @@
+"""Root of the `a4co` command line; each command group lives in its own module."""
+
+import typer
+
+from a4co.cli import contracts
+
+app = typer.Typer(
+    name="a4co",
+    help="A4CO contract-first event platform: contracts, codegen, broker and the local marketplace.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(contracts.app, name="contracts")
+
+
+def main() -> None:
+    app()
