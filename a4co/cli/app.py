@@ -2,7 +2,7 @@
 
 import typer
 
-from a4co.cli import contracts
+from a4co.cli import codegen, contracts, stack
 
 app = typer.Typer(
     name="a4co",
@@ -11,6 +11,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(contracts.app, name="contracts")
+app.add_typer(codegen.app, name="codegen")
+app.add_typer(stack.app, name="stack")
 
 
 def main() -> None:

@@ -1,0 +1,100 @@
+"""Binding the generated handler interfaces to FastStream pull subscribers.
+
+One FastStream subscriber per durable consumer of the contract. FastStream binds to the consumer the
+platform provisioned (`a4co streams apply`) and never declares the stream (`declare=False`): FastStream
+would overwrite an existing stream's settings at start-up and ignore changes to a consumer. Every message
+goes through the shared `Dispatcher`: undecodable and invalid messages are dead-lettered at once, failing
+handlers are retried with the contract's backoff, and messages no handler of this service wants are acked.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.message import StreamMessage
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+
+from .jetstream_config import consumer_config
+from .sensitive import FieldCipher
+from .subscribing import DeadLetterSink, Delivery, Dispatcher, Outcome, Route, Verdict
+
+__all__ = ["register", "settle"]
+
+log = logging.getLogger(__name__)
+
+
+async def settle(message: NatsMessage, outcome: Outcome, dead_letters: DeadLetterSink | None) -> None:
+    """Acknowledge, retry or dead-letter one message according to its outcome."""
+    if outcome.verdict in (Verdict.ACK, Verdict.SKIP):
+        await message.ack()
+    elif outcome.verdict is Verdict.RETRY:
+        await message.nack(delay=outcome.delay)
+    else:
+        failure = outcome.failure
+        assert failure is not None
+        if dead_letters is None:
+            log.error(
+                "no dead letter queue configured; terminating %s: %s", failure.delivery.subject, failure.error
+            )
+        else:
+            await dead_letters.dead_letter(failure)
+        # Terminated, not acked: JetStream stops redelivering and emits a MSG_TERMINATED advisory.
+        await message.reject()
+
+
+def _delivery(message: NatsMessage) -> Delivery:
+    raw = message.raw_message
+    metadata = raw.metadata
+    return Delivery(
+        subject=raw.subject,
+        body=raw.data,
+        headers=raw.headers or {},
+        attempt=metadata.num_delivered or 1,
+        stream_sequence=metadata.sequence.stream if metadata.sequence else 0,
+    )
+
+
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    """The dispatcher decodes and validates the body itself (and dead-letters what it cannot read)."""
+    return message.body
+
+
+def _handler(
+    dispatcher: Dispatcher, dead_letters: DeadLetterSink | None
+) -> Callable[[NatsMessage], Awaitable[None]]:
+    async def handle(message: NatsMessage) -> None:
+        await settle(message, await dispatcher.dispatch(_delivery(message)), dead_letters)
+
+    return handle
+
+
+def register(
+    broker: NatsBroker,
+    service: str,
+    routes: Mapping[str, Sequence[Route]],
+    *,
+    dead_letters: DeadLetterSink | None = None,
+    cipher: FieldCipher | None = None,
+    batch_size: int = 64,
+) -> list[Any]:
+    subscribers = []
+    for consumer_routes in routes.values():
+        consumer = consumer_routes[0].operation.consumer
+        assert consumer is not None
+        dispatcher = Dispatcher(service=service, consumer=consumer, routes=consumer_routes, cipher=cipher)
+        subject = consumer.filter_subjects[0] if len(consumer.filter_subjects) == 1 else ">"
+        subscriber = broker.subscriber(
+            subject,
+            stream=JStream(consumer.stream, declare=False),
+            durable=consumer.name,
+            pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
+            config=consumer_config(consumer),
+            ack_policy=AckPolicy.MANUAL,
+            decoder=_raw_body,
+            title=f"{service}:{consumer.name}",
+        )
+        subscriber(_handler(dispatcher, dead_letters))
+        subscribers.append(subscriber)
+    return subscribers

@@ -1,0 +1,36 @@
+"""Base class of every generated model: strict when written, tolerant when read.
+
+Models are frozen and forbid unknown fields, so building a message with a misspelt field fails before
+anything is sent. Readers call `read_model`, which ignores fields they do not know (pydantic applies the
+per-call `extra` to nested models too), so a producer that adds an optional field never breaks them.
+"""
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["ContractModel", "read_model", "read_model_json"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ContractModel(BaseModel):
+    """Wire names are the contract's (camelCase); Python attributes are snake_case."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+def read_model_json(model: type[M], data: str | bytes | bytearray) -> M:
+    """Validate JSON received from the wire, ignoring unknown fields at every depth."""
+    return model.model_validate_json(data, extra="ignore")
+
+
+def read_model(model: type[M], data: Any) -> M:
+    """Validate already-decoded data received from the wire, ignoring unknown fields."""
+    return model.model_validate(data, extra="ignore")
