@@ -28,7 +28,8 @@ $(SYNCED): pyproject.toml uv.lock generated/pyproject.toml | $(UV)
 setup: $(SYNCED) ## create .venv with the pinned dependencies
 
 run: setup ## run the marketplace on embedded NATS, Redis and SQLite
-	$(BIN)/a4co run
+	$(BIN)/a4co contracts lint
+	$(BIN)/a4co contracts show
 
 lint: setup ## ruff, mypy --strict and the contract lint
 	$(BIN)/ruff check .
