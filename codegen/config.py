@@ -1,4 +1,4 @@
-"""Where the contracts are and what to generate, from `[tool.a4co.codegen]` of the project's pyproject.toml."""
+"""Where the contracts are and what to generate: `[tool.a4co.codegen]` in the project's pyproject.toml."""
 
 from __future__ import annotations
 

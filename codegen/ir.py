@@ -22,6 +22,7 @@ __all__ = [
     "ModelRef",
     "NamedSchema",
     "Operation",
+    "SecurityRequirement",
     "Stream",
     "TypeExpr",
 ]
@@ -124,18 +125,26 @@ class Operation:
     summary: str
 
 
+SecurityRequirement = dict[str, tuple[str, ...]]
+"""One way to authorize a call: security scheme name -> scopes (for bearer schemes, the roles needed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class HttpParameter:
     name: str
     """The wire name (`productId`, `Idempotency-Key`)."""
     python_name: str
-    location: Literal["path", "query", "header", "cookie"]
+    location: Literal["path", "query", "header"]
     required: bool
     type: TypeExpr
+    """The type handlers and callers see: a scalar, an enum model, or a list of either."""
     schema: dict[str, Any]
-    """Resolved JSON Schema, used to validate and coerce the raw string."""
+    """Resolved JSON Schema (validation keywords only, no `$ref`), used to validate the raw string."""
     default: Any
+    """The schema's default (applied by the server when the parameter is absent), or None."""
     description: str
+    explode: bool = True
+    """For arrays: repeated `name=a&name=b` (True) or one comma-separated value (False)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +157,11 @@ class HttpBody:
 @dataclass(frozen=True, slots=True)
 class HttpResponse:
     status: str
-    """`200`, `404`, or `default`."""
+    """`200`, `404`, `4XX`, or `default`."""
     description: str
     content_type: str | None
     type: TypeExpr | None
+    """None when the response has no content."""
     headers: tuple[str, ...]
 
 
@@ -160,21 +170,29 @@ class HttpOperation:
     id: str
     python_name: str
     method: str
+    """Upper case: `GET`, `POST`."""
     path: str
     summary: str
     tags: tuple[str, ...]
     parameters: tuple[HttpParameter, ...]
     body: HttpBody | None
     responses: tuple[HttpResponse, ...]
-    security: tuple[tuple[str, ...], ...]
-    """Alternatives, each a set of scheme names; `()` means public."""
+    security: tuple[SecurityRequirement, ...]
+    """Alternatives (any one suffices); `()` means public. An empty requirement allows anonymous calls."""
     sla_ms: int | None
     deprecated: bool
+    extensions: dict[str, Any] = field(default_factory=dict)
+    """The operation's `x-*` members, as written, for authenticators and tooling (`x-...-callers`)."""
 
     @property
     def success(self) -> HttpResponse | None:
         """The first documented 2xx response."""
         return next((r for r in self.responses if r.status.startswith("2")), None)
+
+    @property
+    def successes(self) -> tuple[HttpResponse, ...]:
+        """Every documented 2xx response, in document order."""
+        return tuple(r for r in self.responses if r.status.startswith("2"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +203,7 @@ class HttpDocument:
     file: str
     operations: tuple[HttpOperation, ...]
     security_schemes: dict[str, dict[str, Any]]
+    """Every scheme of `components.securitySchemes`, `$ref`s followed, descriptions dropped."""
 
 
 @dataclass(frozen=True, slots=True)

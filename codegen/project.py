@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ class GeneratorConfig:
     output: Path
 
 
-def _modules(refs: list[ModelRef | None]) -> list[str]:
+def _modules(refs: Sequence[ModelRef | None]) -> list[str]:
     return sorted({ref.module for ref in refs if ref is not None})
 
 
@@ -199,12 +200,7 @@ def _format(files: dict[str, str]) -> dict[str, str]:
                     f"ruff {args[0]} failed on the generated code:\n{result.stderr or result.stdout}"
                 )
         formatted = {path: (root / path).read_text() for path in python}
-    out = dict(files)
-    for path, source in formatted.items():
-        out[path] = source if path.endswith("py.typed") else HEADER + source
-    for path, source in files.items():
-        if path.endswith((".toml", ".md")):
-            out[path] = source
+    out = {**files, **{path: HEADER + source for path, source in formatted.items()}}
     return dict(sorted(out.items()))
 
 

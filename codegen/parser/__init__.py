@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codegen.ir import Api
+from codegen.ir import Api, HttpDocument
 from codegen.loader.resolver import Resolver
 from codegen.parser.asyncapi import parse_asyncapi
 from codegen.parser.jetstream import parse_jetstream
@@ -29,7 +29,7 @@ def parse(contracts: Path, *, package: str, asyncapi: str = "asyncapi.yaml", ope
     document = resolver.document(asyncapi)
     streams, consumers = parse_jetstream(document, asyncapi)
     parts = parse_asyncapi(resolver, asyncapi, registry, streams, consumers)
-    http = ()
+    http: tuple[HttpDocument, ...] = ()
     if openapi_files:
         from codegen.parser.openapi import parse_openapi  # noqa: PLC0415 - HTTP support is optional
 

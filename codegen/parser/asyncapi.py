@@ -16,8 +16,9 @@ from typing import Any
 from codegen.ir import Channel, Consumer, Message, Operation, Stream
 from codegen.loader.location import Location
 from codegen.loader.resolver import Resolver
+from codegen.model.subjects import address_pattern, covers
 from codegen.parser.schemas import SchemaRegistry, UnsupportedConstructError, python_identifier
-from codegen.runtime.subscribing import subject_matches
+from codegen.runtime.specs import filter_subject
 
 __all__ = ["AsyncApiParts", "parse_asyncapi"]
 
@@ -233,13 +234,9 @@ class _Parser:
             )
             if not messages:
                 raise self.fail("a channel needs at least one message", at)
-            concrete = _PARAM.sub("x", address)
+            pattern = address_pattern(address)
             stream = next(
-                (
-                    s.name
-                    for s in self.streams
-                    if any(subject_matches(p, concrete) for p in s.config["subjects"])
-                ),
+                (s.name for s in self.streams if any(covers(p, pattern) for p in s.config["subjects"])),
                 None,
             )
             channels[at] = Channel(
@@ -336,7 +333,10 @@ class _Parser:
         return Consumer(
             name=f"{service}-{python_identifier(op_id).replace('_', '-')}",
             stream=channel.stream,
-            config={"ack_policy": "explicit", "filter_subjects": (_PARAM.sub("*", channel.address),)},
+            config={
+                "ack_policy": "explicit",
+                "filter_subjects": (filter_subject(channel.address, channel.parameters),),
+            },
         )
 
 

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from codegen.ir import Consumer, Stream
 from codegen.loader.location import Location
+from codegen.model import durations
 from codegen.parser.schemas import UnsupportedConstructError
 
 __all__ = ["parse_duration", "parse_jetstream"]
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _STREAM_DURATIONS = ("max_age", "duplicate_window")
 _CONSUMER_DURATIONS = ("ack_wait", "inactive_threshold")
 
 
 def parse_duration(text: Any, at: Location) -> float:
-    """`30d` -> 2592000.0 seconds; the units are ms, s, m, h and d."""
-    match = _DURATION.match(str(text))
-    if match is None:
+    """`30d` -> 2592000.0 seconds, or an error naming where the duration is written."""
+    duration = durations.parse_duration(text)
+    if duration is None:
         raise UnsupportedConstructError(
             f"{text!r} is not a duration such as 30s, 2m or 7d", file=at.file, pointer=at.pointer
         )
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return duration.total_seconds()
 
 
 def _config(node: dict[str, Any], at: Location, durations: tuple[str, ...]) -> dict[str, Any]:

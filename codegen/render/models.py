@@ -15,6 +15,7 @@ import warnings
 from typing import Any
 
 import datamodel_code_generator as dmcg
+from datamodel_code_generator.enums import DataModelType, InputFileType
 
 from codegen.ir import Api
 
@@ -43,8 +44,8 @@ def generate_models(api: Api) -> dict[str, str]:
         warnings.simplefilter("ignore", UserWarning)
         result = dmcg.generate(
             schema,
-            input_file_type=dmcg.InputFileType.JsonSchema,
-            output_model_type=dmcg.DataModelType.PydanticV2BaseModel,
+            input_file_type=InputFileType.JsonSchema,
+            output_model_type=DataModelType.PydanticV2BaseModel,
             target_python_version=dmcg.PythonVersion.PY_311,
             snake_case_field=True,
             use_annotated=True,

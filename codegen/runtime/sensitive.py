@@ -43,7 +43,7 @@ def transform_fields(
     paths: Mapping[tuple[str, ...], str],
     change: Callable[[str, tuple[str, ...], str], str],
 ) -> dict[str, Any]:
-    """Apply `change(value, path, classification)` to every sensitive leaf of a decoded JSON body, in place."""
+    """Apply `change(value, path, classification)` to each sensitive leaf of a decoded body, in place."""
     for path, classification in paths.items():
 
         def change_leaf(

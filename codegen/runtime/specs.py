@@ -17,6 +17,7 @@ __all__ = [
     "MessageSpec",
     "OperationSpec",
     "StreamSpec",
+    "filter_subject",
 ]
 
 P_co = TypeVar("P_co", bound=BaseModel, covariant=True)
@@ -56,6 +57,15 @@ class MessageSpec(Generic[P_co]):
     """Wire paths of sensitive leaves ("*" for every array element) and their class (pii, pci)."""
 
 
+def filter_subject(address: str, parameters: tuple[str, ...]) -> str:
+    """A parameter is one token (`*`), except a last one, which may hold dots (`>`)."""
+    subject = address
+    for name in parameters:
+        wildcard = ">" if subject.endswith("{" + name + "}") else "*"
+        subject = subject.replace("{" + name + "}", wildcard)
+    return subject
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelSpec:
     """A channel: its subject (with `{parameters}`), messages, stream and owner."""
@@ -85,11 +95,7 @@ class ChannelSpec:
     @property
     def filter_subject(self) -> str:
         """The subject pattern matching every message of the channel."""
-        subject = self.address
-        for name in self.parameters:
-            wildcard = ">" if subject.endswith("{" + name + "}") else "*"
-            subject = subject.replace("{" + name + "}", wildcard)
-        return subject
+        return filter_subject(self.address, self.parameters)
 
     def message(self, name: str) -> MessageSpec[BaseModel]:
         for message in self.messages:

@@ -9,6 +9,7 @@ of this service handles are `SKIP`ped (acknowledged), as the contract allows for
 
 import base64
 import enum
+import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,21 +35,25 @@ __all__ = [
     "Received",
     "Route",
     "Verdict",
+    "build_routes",
+    "settle",
     "subject_matches",
 ]
 
 P = TypeVar("P", bound=BaseModel)
 
+log = logging.getLogger(__name__)
+
 
 def subject_matches(pattern: str, subject: str) -> bool:
     """NATS subject matching: `*` is one token, a trailing `>` one or more."""
-    p_tokens, s_tokens = pattern.split("."), subject.split(".")
-    for i, token in enumerate(p_tokens):
-        if token == ">":
-            return len(s_tokens) > i
-        if i >= len(s_tokens) or (token not in ("*", s_tokens[i])):
+    wanted, given = pattern.split("."), subject.split(".")
+    for i, part in enumerate(wanted):
+        if part == ">":
+            return len(given) > i
+        if i >= len(given) or (part not in ("*", given[i])):
             return False
-    return len(p_tokens) == len(s_tokens)
+    return len(wanted) == len(given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +169,7 @@ class Dispatcher:
         kind: Literal["undecodable", "invalid"]
         try:
             if self._cipher is not None and message.sensitive:
-                payload = read_model(message.payload, self._decrypt(message, delivery.body))
+                payload = read_model_json(message.payload, self._decrypt(message, delivery.body))
             else:
                 payload = read_model_json(message.payload, delivery.body)
         except ValidationError as exc:
@@ -180,9 +185,8 @@ class Dispatcher:
             # Without its id a message cannot be told apart from any other, so it is not a message of the
             # contract at all; wrong values in headers that are there make it an invalid one.
             kind = "undecodable" if envelope.message_id is None else "invalid"
-            raise DecodeError(
-                f"headers of {message.name} do not satisfy the contract: {exc}", kind=kind, subject=delivery.subject
-            ) from exc
+            message_text = f"headers of {message.name} do not satisfy the contract: {exc}"
+            raise DecodeError(message_text, kind=kind, subject=delivery.subject) from exc
         return Received(payload, headers_model, envelope, operation, message, delivery)
 
     def _pick_message(self, messages: Sequence[MessageSpec[Any]], delivery: Delivery) -> MessageSpec[Any]:
@@ -203,17 +207,18 @@ class Dispatcher:
             f"no message of {delivery.subject} matches the body", kind="invalid", subject=delivery.subject
         )
 
-    def _decrypt(self, message: MessageSpec[Any], body: bytes) -> dict[str, Any]:
+    def _decrypt(self, message: MessageSpec[Any], body: bytes) -> bytes:
         cipher = self._cipher
         assert cipher is not None
         document = orjson.loads(body)
         if not isinstance(document, dict):
-            raise ValueError("the body is not a JSON object")
-        return transform_fields(
+            raise ValueError("the body is not a JSON object")  # noqa: TRY004 - reported as undecodable
+        transform_fields(
             document,
             message.sensitive,
             lambda v, path, cls: cipher.decrypt(v, path=path, classification=cls, message=message.name),
         )
+        return orjson.dumps(document)
 
     async def dispatch(self, delivery: Delivery) -> Outcome:
         """Process one delivery and say what to do with it. Never raises for a bad message."""
@@ -236,6 +241,42 @@ class Dispatcher:
     def _failure(self, kind: str, exc: BaseException, delivery: Delivery) -> Failure:
         stack = "".join(traceback.format_exception(exc))
         return Failure(kind, exc, delivery, self.consumer.name, self.service, stack=stack)
+
+
+DEAD_LETTER_RETRY_DELAY = 5.0
+
+
+async def settle(
+    outcome: Outcome,
+    *,
+    ack: Callable[[], Awaitable[object]],
+    nak: Callable[[float], Awaitable[object]],
+    term: Callable[[], Awaitable[object]],
+    dead_letters: DeadLetterSink | None,
+) -> None:
+    """Carry out an outcome with a binding's own acknowledgement calls.
+
+    A message is terminated only once its dead letter is stored: if the dead letter queue cannot take it,
+    the message is nak'ed and comes back later, so nothing is lost.
+    """
+    if outcome.verdict in (Verdict.ACK, Verdict.SKIP):
+        await ack()
+        return
+    if outcome.verdict is Verdict.RETRY:
+        await nak(outcome.delay)
+        return
+    failure = outcome.failure
+    assert failure is not None
+    if dead_letters is None:
+        log.error("no dead letter queue; terminating %s: %s", failure.delivery.subject, failure.error)
+    else:
+        try:
+            await dead_letters.dead_letter(failure)
+        except Exception:
+            log.exception("could not dead-letter %s; it will be redelivered", failure.delivery.subject)
+            await nak(DEAD_LETTER_RETRY_DELAY)
+            return
+    await term()
 
 
 def build_routes(

@@ -5,6 +5,7 @@
 - `channels`, `operations`, `streams`: what the contract says about subjects, owners, streams, consumers
 - `publishers.<service>`: one typed publisher per send operation
 - `subscribers.<service>`: the handler interface of each service and its FastStream subscribers
+- `clients.<service>`: typed async HTTP clients; `servers.<service>`: server interfaces to implement
 """
 
 from a4co_sdk._runtime.context import MessageContext, current_context, use_context

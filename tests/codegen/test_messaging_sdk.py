@@ -21,19 +21,30 @@ from a4co_sdk.subscribers.notification import OPERATIONS, NotificationHandlers, 
 
 pytestmark = pytest.mark.integration
 
+
 def order_created(**changes: Any) -> order.OrderCreated:
     data: dict[str, Any] = {
         "order_id": uuid4(),
         "customer_id": uuid4(),
         "items": [
-            order.OrderItem(product_id=uuid4(), quantity=2, unit_price=common.Money(amount=Decimal("9.80"), currency="EUR"))
+            order.OrderItem(
+                product_id=uuid4(),
+                quantity=2,
+                unit_price=common.Money(amount=Decimal("9.80"), currency="EUR"),
+            )
         ],
         "total_amount": common.Money(amount=Decimal("19.60"), currency="EUR"),
         "delivery_address": common.Address(
-            recipient_name="María López", street="Calle Real 12", postal_code="23440", city="Baeza",
-            province="Jaén", country="ES",
+            recipient_name="María López",
+            street="Calle Real 12",
+            postal_code="23440",
+            city="Baeza",
+            province="Jaén",
+            country="ES",
         ),
-        "estimated_delivery": common.DateRange(start=datetime(2026, 11, 23, tzinfo=UTC), end=datetime(2026, 11, 25, tzinfo=UTC)),
+        "estimated_delivery": common.DateRange(
+            start=datetime(2026, 11, 23, tzinfo=UTC), end=datetime(2026, 11, 25, tzinfo=UTC)
+        ),
         "created_at": datetime.now(UTC),
     }
     data.update(changes)
@@ -52,7 +63,8 @@ async def test_publish_fills_the_envelope_and_deduplicates(orders: JetStreamCont
     correlation = uuid4()
     with use_context(MessageContext(correlation_id=correlation, causation_id=uuid4())):
         ack = await publisher.publish(event)
-    assert ack.stream == "ORDERS" and not ack.duplicate
+    assert ack.stream == "ORDERS"
+    assert not ack.duplicate
 
     msg = await orders.get_last_msg("ORDERS", ORDER_CREATED.address)
     headers = msg.headers or {}
@@ -84,7 +96,9 @@ async def test_a_wrong_type_or_an_invalid_payload_is_refused_before_sending(orde
 def test_floats_are_refused_for_money() -> None:
     with pytest.raises(ValueError, match="not as a number"):
         common.Money.model_validate_json(b'{"amount": 9.8, "currency": "EUR"}')
-    assert common.Money.model_validate_json(b'{"amount": "9.80", "currency": "EUR"}').amount == Decimal("9.80")
+    assert common.Money.model_validate_json(b'{"amount": "9.80", "currency": "EUR"}').amount == Decimal(
+        "9.80"
+    )
 
 
 def test_readers_ignore_unknown_fields_and_writers_refuse_them() -> None:
@@ -134,7 +148,9 @@ def test_a_service_missing_a_handler_fails_naming_the_operation() -> None:
     class Partial(NotificationHandlers):
         async def on_order_created(self, message: Any, received: Any) -> None: ...
 
-    with pytest.raises(MissingHandlers, match=r"notificationReceivesOrderStateChanged \(order\.state\.changed\.v1\)"):
+    with pytest.raises(
+        MissingHandlers, match=r"notificationReceivesOrderStateChanged \(order\.state\.changed\.v1\)"
+    ):
         Partial()  # type: ignore[abstract]  # the point of the test
 
 
@@ -177,7 +193,10 @@ async def test_the_faststream_subscriber_handles_valid_messages_and_dead_letters
     assert received.delivery.attempt == 1
     assert handlers.seen[1][1].payload == second  # the consumer kept going after the bad messages
     assert sorted(f.kind for f in sink.failures) == ["invalid", "undecodable"]
-    assert all(f.consumer == "notification-service-orders" and f.service == "notification" for f in sink.failures)
+    assert all(
+        f.consumer == "notification-service-orders" and f.service == "notification" for f in sink.failures
+    )
     assert {f.delivery.body for f in sink.failures} == {b"\x00not json", b'{"orderId": "not-a-uuid"}'}
     info = await orders.consumer_info("ORDERS", "notification-service-orders")
-    assert info.num_ack_pending == 0 and info.num_pending == 0
+    assert info.num_ack_pending == 0
+    assert info.num_pending == 0

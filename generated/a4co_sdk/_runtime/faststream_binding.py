@@ -19,30 +19,11 @@ from faststream.nats.annotations import NatsMessage
 
 from .jetstream_config import consumer_config
 from .sensitive import FieldCipher
-from .subscribing import DeadLetterSink, Delivery, Dispatcher, Outcome, Route, Verdict
+from .subscribing import DeadLetterSink, Delivery, Dispatcher, Route, settle
 
-__all__ = ["register", "settle"]
+__all__ = ["register"]
 
 log = logging.getLogger(__name__)
-
-
-async def settle(message: NatsMessage, outcome: Outcome, dead_letters: DeadLetterSink | None) -> None:
-    """Acknowledge, retry or dead-letter one message according to its outcome."""
-    if outcome.verdict in (Verdict.ACK, Verdict.SKIP):
-        await message.ack()
-    elif outcome.verdict is Verdict.RETRY:
-        await message.nack(delay=outcome.delay)
-    else:
-        failure = outcome.failure
-        assert failure is not None
-        if dead_letters is None:
-            log.error(
-                "no dead letter queue configured; terminating %s: %s", failure.delivery.subject, failure.error
-            )
-        else:
-            await dead_letters.dead_letter(failure)
-        # Terminated, not acked: JetStream stops redelivering and emits a MSG_TERMINATED advisory.
-        await message.reject()
 
 
 def _delivery(message: NatsMessage) -> Delivery:
@@ -66,7 +47,14 @@ def _handler(
     dispatcher: Dispatcher, dead_letters: DeadLetterSink | None
 ) -> Callable[[NatsMessage], Awaitable[None]]:
     async def handle(message: NatsMessage) -> None:
-        await settle(message, await dispatcher.dispatch(_delivery(message)), dead_letters)
+        outcome = await dispatcher.dispatch(_delivery(message))
+        await settle(
+            outcome,
+            ack=message.ack,
+            nak=lambda delay: message.nack(delay=delay),
+            term=message.reject,
+            dead_letters=dead_letters,
+        )
 
     return handle
 

@@ -8,7 +8,7 @@ left without a handler, before any consumer starts.
 
 import abc
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from .errors import MissingHandlers
 
@@ -20,7 +20,7 @@ class HandlerInterface(abc.ABC):  # noqa: B024 - the generated subclasses declar
     operation_of: ClassVar[Mapping[str, str]] = {}
     """Method name -> `operationId (channel address)`."""
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "HandlerInterface":  # noqa: ARG004 - __init__ takes them
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:  # noqa: ARG004 - __init__ takes them
         missing = sorted(getattr(cls, "__abstractmethods__", ()))
         if missing:
             raise MissingHandlers(

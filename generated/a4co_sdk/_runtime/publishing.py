@@ -7,11 +7,10 @@ that does not validate before anything leaves the process, fills the envelope, s
 the contract's stream (`Nats-Expected-Stream`), returning the stream's acknowledgement.
 """
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
 import orjson
@@ -23,10 +22,14 @@ from pydantic import BaseModel, ValidationError
 from .context import MessageContext
 from .envelope import build_headers
 from .errors import ContractViolation, PublishError
+from .model import wire_json
 from .sensitive import FieldCipher, transform_fields
 from .specs import MessageSpec, OperationSpec
 
-__all__ = ["OutgoingMessage", "Publisher"]
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = ["OutgoingMessage", "Publisher", "send"]
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -83,11 +86,11 @@ class Publisher(Generic[P]):
                 f"{self.operation.id} sends {allowed} on {self.operation.channel.address}, "
                 f"not {type(payload).__name__}"
             )
-        body = payload.model_dump_json().encode()
+        body = wire_json(payload)
         try:
             # A model built with model_construct() or copied with update= skips validation; the bytes
             # that leave must still satisfy the contract.
-            spec.payload.model_validate_json(body)
+            spec.payload.model_validate_json(body, strict=True)
         except ValidationError as exc:
             raise ContractViolation(f"{spec.name} does not satisfy the contract: {exc}") from None
         if self._cipher is not None and spec.sensitive:
@@ -167,7 +170,7 @@ class Publisher(Generic[P]):
         )
 
 
-async def send(js: JetStreamContext, message: OutgoingMessage, *, timeout: float = 5.0) -> PubAck:
+async def send(js: JetStreamContext, message: OutgoingMessage, *, timeout: float = 5.0) -> PubAck:  # noqa: ASYNC109 - the request timeout nats-py applies
     """Send a prepared message and wait for JetStream's acknowledgement."""
     try:
         return await js.publish(

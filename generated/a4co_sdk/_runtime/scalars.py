@@ -38,7 +38,7 @@ class DecimalString:
 
     def _parse(self, value: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | Decimal):
-            raise ValueError("a decimal must be given as a string such as '9.80', not as a number")
+            raise ValueError("a decimal must be given as a string such as '9.80', not as a number")  # noqa: TRY004 - pydantic reports ValueError as a validation error
         text = _decimal_text(value) if isinstance(value, Decimal) else value
         if not _DECIMAL_TEXT.search(text):
             raise ValueError(f"{text!r} is not a decimal number")
@@ -69,7 +69,7 @@ class DecimalString:
 class _AbsoluteUri:
     def _check(self, value: Any) -> str:
         if not isinstance(value, str):
-            raise ValueError("a URI must be a string")
+            raise ValueError("a URI must be a string")  # noqa: TRY004 - see above
         parts = urlsplit(value)
         if not parts.scheme or not (parts.netloc or parts.path):
             raise ValueError(f"{value!r} is not an absolute URI")

@@ -2,31 +2,39 @@
 """Models of every message, command, header set and component, one module per bounded context."""
 
 from a4co_sdk.models import (
+    analytics,
     artisan,
+    auth,
     common,
     delivery,
     dlq,
     envelope,
+    gateway,
     inventory,
     loyalty,
     notification,
     order,
     payment,
+    platform,
     product,
     user,
 )
 
 __all__ = [
+    "analytics",
     "artisan",
+    "auth",
     "common",
     "delivery",
     "dlq",
     "envelope",
+    "gateway",
     "inventory",
     "loyalty",
     "notification",
     "order",
     "payment",
+    "platform",
     "product",
     "user",
 ]

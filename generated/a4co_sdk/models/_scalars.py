@@ -8,6 +8,12 @@ from a4co_sdk._runtime.scalars import DecimalString
 
 __all__ = [
     "MoneyAmount",
+    "PriceRangeFacetMax",
+    "PriceRangeFacetMin",
 ]
 
 MoneyAmount = Annotated[Decimal, DecimalString(pattern="^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$")]
+
+PriceRangeFacetMax = Annotated[Decimal, DecimalString(pattern="^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$")]
+
+PriceRangeFacetMin = Annotated[Decimal, DecimalString(pattern="^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$")]

@@ -50,6 +50,22 @@ class DeliveryCapabilities(ContractModel):
     fragile_handling: Annotated[bool | None, Field(alias="fragileHandling")] = None
 
 
+class ArtisanGeoMatch(ContractModel):
+    """
+    An artisan within the radius, and how far their workshop is.
+    """
+
+    artisan_id: Annotated[UUID, Field(alias="artisanId")]
+    business_name: Annotated[str, Field(alias="businessName", max_length=120, min_length=1)]
+    town: Annotated[str, Field(max_length=100, min_length=1)]
+    categories: Annotated[list[common.ProductCategory], Field(min_length=1)]
+    location: common.GeoPoint
+    distance_km: Annotated[float, Field(alias="distanceKm", ge=0.0, le=200.0)]
+    """
+    Great-circle distance from the centre, in kilometres.
+    """
+
+
 class Certification(ContractModel):
     """
     A label or registration the artisan holds (DOP Sierra Mágina, Artesanía de Andalucía...).
@@ -61,6 +77,18 @@ class Certification(ContractModel):
     certificate_number: Annotated[str | None, Field(alias="certificateNumber", max_length=60)] = None
     valid_from: Annotated[AwareDatetime, Field(alias="validFrom")]
     valid_until: Annotated[AwareDatetime | None, Field(alias="validUntil")] = None
+
+
+class GeoSearchResult(ContractModel):
+    """
+    Artisans within the radius, sorted by `distanceKm` ascending.
+    """
+
+    results: Annotated[list[ArtisanGeoMatch], Field(max_length=100)]
+    total: Annotated[int, Field(ge=0)]
+    """
+    Artisans within the radius, including those beyond `limit`.
+    """
 
 
 class PerformanceMetrics(ContractModel):

@@ -12,6 +12,21 @@ from a4co_sdk._runtime.model import ContractModel
 from . import common
 
 
+class AvailabilityStatus(ContractModel):
+    """
+    What the availability query adds to a `StockLevel`.
+    """
+
+    in_stock: Annotated[bool, Field(alias="inStock")]
+    """
+    True when `available` is greater than zero.
+    """
+    updated_at: Annotated[AwareDatetime, Field(alias="updatedAt")]
+    """
+    When the stock level last changed.
+    """
+
+
 class ProductQuantity(ContractModel):
     product_id: Annotated[UUID, Field(alias="productId")]
     quantity: Annotated[int, Field(ge=0)]
@@ -206,6 +221,12 @@ class UnavailableItem(ContractModel):
     product_id: Annotated[UUID, Field(alias="productId")]
     requested: Annotated[int, Field(ge=1)]
     available: Annotated[int, Field(ge=0)]
+
+
+class ProductAvailability(StockLevel, AvailabilityStatus):
+    """
+    The stock of one product (`productId`, `onHand`, `reserved`, `available`, `version` of the shared `StockLevel`) with `inStock` and `updatedAt`.
+    """
 
 
 class PurchaseOrderCreated(ContractModel):

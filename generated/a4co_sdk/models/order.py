@@ -131,6 +131,53 @@ class OrderStateChanged(ContractModel):
     changed_at: Annotated[AwareDatetime, Field(alias="changedAt")]
 
 
+class OrderTotals(ContractModel):
+    """
+    total = subtotal - discount + deliveryCost.
+    """
+
+    subtotal: common.Money
+    discount: common.Money
+    delivery_cost: Annotated[common.Money, Field(alias="deliveryCost")]
+    total: common.Money
+
+
+class SagaStatus(StrEnum):
+    """
+    running - steps are executing; completed - every step completed; compensating - a step failed and completed steps are being undone in reverse order; compensated - the undoing finished.
+    """
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    COMPENSATING = "compensating"
+    COMPENSATED = "compensated"
+
+
+class SagaStepName(StrEnum):
+    """
+    The steps of the design document's OrderFulfillmentSagaV2, in order.
+    """
+
+    VALIDATE_CUSTOMER = "validate-customer"
+    RESERVE_STOCK = "reserve-stock"
+    CALCULATE_PRICING = "calculate-pricing"
+    VALIDATE_PAYMENT = "validate-payment"
+    PROCESS_PAYMENT = "process-payment"
+    CONFIRM_ORDER = "confirm-order"
+    NOTIFY_PARTICIPANTS = "notify-participants"
+    SCHEDULE_DELIVERY = "schedule-delivery"
+
+
+class SagaStepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    COMPENSATING = "compensating"
+    COMPENSATED = "compensated"
+    SKIPPED = "skipped"
+
+
 class CreateOrder(ContractModel):
     """
     CreateOrderCommand of the design document: a customer places an order. orderId is chosen by the sender (the gateway derives it from the Idempotency-Key) so that a retried command creates the order once.
@@ -156,3 +203,60 @@ class OrderCreated(ContractModel):
     delivery_address: Annotated[common.Address, Field(alias="deliveryAddress")]
     estimated_delivery: Annotated[common.DateRange, Field(alias="estimatedDelivery")]
     created_at: Annotated[AwareDatetime, Field(alias="createdAt")]
+
+
+class OrderHistoryEntry(ContractModel):
+    """
+    A state the order entered, when and why (from `OrderStateChanged`).
+    """
+
+    at: AwareDatetime
+    state: OrderState
+    reason: Annotated[str, Field(max_length=500)]
+
+
+class SagaStep(ContractModel):
+    """
+    One step of the saga.
+    """
+
+    name: SagaStepName
+    status: SagaStepStatus
+    started_at: Annotated[AwareDatetime | None, Field(alias="startedAt")] = None
+    finished_at: Annotated[AwareDatetime | None, Field(alias="finishedAt")] = None
+    deadline: AwareDatetime | None = None
+    """
+    When a running step times out and the saga compensates.
+    """
+    detail: Annotated[str | None, Field(max_length=500)] = None
+    """
+    Why a step failed or was skipped.
+    """
+
+
+class SagaView(ContractModel):
+    """
+    Progress of the order's fulfilment saga.
+    """
+
+    saga_id: Annotated[UUID, Field(alias="sagaId")]
+    status: SagaStatus
+    current_step: Annotated[SagaStepName | None, Field(alias="currentStep")] = None
+    steps: Annotated[list[SagaStep], Field(max_length=8)]
+
+
+class OrderView(ContractModel):
+    """
+    An order as its owner and the support team see it.
+    """
+
+    order_id: Annotated[UUID, Field(alias="orderId")]
+    customer_id: Annotated[UUID, Field(alias="customerId")]
+    state: OrderState
+    items: Annotated[list[OrderItem], Field(max_length=50, min_length=1)]
+    totals: OrderTotals
+    cancellation_reason: Annotated[CancellationReason | None, Field(alias="cancellationReason")] = None
+    saga: SagaView
+    history: Annotated[list[OrderHistoryEntry], Field(min_length=1)]
+    created_at: Annotated[AwareDatetime, Field(alias="createdAt")]
+    updated_at: Annotated[AwareDatetime, Field(alias="updatedAt")]

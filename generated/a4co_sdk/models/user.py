@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, EmailStr, Field, RootModel
 
 from a4co_sdk._runtime.model import ContractModel
 
-from . import common, payment
+from . import common, loyalty, payment
 
 
 class BehaviorContext(ContractModel):
@@ -26,13 +26,13 @@ class BehaviorContext(ContractModel):
     """
 
 
+class Segment(RootModel[str]):
+    root: Annotated[str, Field(max_length=60)]
+
+
 class CustomerRejection(StrEnum):
     UNKNOWN_CUSTOMER = "unknown_customer"
     BLOCKED = "blocked"
-
-
-class Segment(RootModel[str]):
-    root: Annotated[str, Field(max_length=60)]
 
 
 class CustomerValidated(ContractModel):
@@ -72,6 +72,42 @@ class PaymentMethodAdded(ContractModel):
     payment_method: Annotated[payment.PaymentMethod, Field(alias="paymentMethod")]
     is_default: Annotated[bool, Field(alias="isDefault")]
     added_at: Annotated[AwareDatetime, Field(alias="addedAt")]
+
+
+class PaymentMethodStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+
+
+class PaymentMethodSummary(ContractModel):
+    """
+    A saved payment method, masked. Never the card number, CVV, IBAN or phone number.
+    """
+
+    payment_method_id: Annotated[UUID, Field(alias="paymentMethodId")]
+    type: payment.PaymentMethodType
+    label: Annotated[str, Field(max_length=60, min_length=1)]
+    """
+    Masked label for display, for example "Visa ···· 4242" or "Bizum ···· 2233".
+    """
+    expiry_month: Annotated[int | None, Field(alias="expiryMonth", ge=1, le=12)] = None
+    """
+    Cards only.
+    """
+    expiry_year: Annotated[int | None, Field(alias="expiryYear", ge=2000, le=2100)] = None
+    """
+    Cards only.
+    """
+    status: PaymentMethodStatus
+
+
+class PaymentProfileStatus(StrEnum):
+    """
+    active - the customer may pay; blocked - the customer was blocked (`UserBlocked`) and may not.
+    """
+
+    ACTIVE = "active"
+    BLOCKED = "blocked"
 
 
 class PreferredLanguage(StrEnum):
@@ -132,6 +168,41 @@ class UserSegmentChanged(ContractModel):
     current_segments: Annotated[list[CurrentSegment], Field(alias="currentSegments")]
     triggers: list[SegmentTrigger]
     changed_at: Annotated[AwareDatetime, Field(alias="changedAt")]
+
+
+class ChatProfile(ContractModel):
+    """
+    A customer as the support chat sees them.
+    """
+
+    user_id: Annotated[UUID, Field(alias="userId")]
+    display_name: Annotated[str, Field(alias="displayName", max_length=60, min_length=1)]
+    """
+    The name the chat greets the customer with (the first name).
+    """
+    preferred_language: Annotated[PreferredLanguage, Field(alias="preferredLanguage")]
+    segments: list[Segment]
+    loyalty_tier: Annotated[loyalty.LoyaltyTier | None, Field(alias="loyaltyTier")] = None
+    is_blocked: Annotated[bool, Field(alias="isBlocked")]
+    last_order_at: Annotated[AwareDatetime | None, Field(alias="lastOrderAt")] = None
+    """
+    Absent when the customer never ordered.
+    """
+
+
+class PaymentProfile(ContractModel):
+    """
+    Whether a customer may pay, and with what.
+    """
+
+    user_id: Annotated[UUID, Field(alias="userId")]
+    status: PaymentProfileStatus
+    default_payment_method_id: Annotated[UUID | None, Field(alias="defaultPaymentMethodId")] = None
+    """
+    One of `paymentMethods`; absent when the customer has saved none.
+    """
+    payment_methods: Annotated[list[PaymentMethodSummary], Field(alias="paymentMethods", max_length=20)]
+    updated_at: Annotated[AwareDatetime, Field(alias="updatedAt")]
 
 
 class UserRegistered(ContractModel):
