@@ -125,11 +125,7 @@ def _against_base(base: str, output_format: str) -> Report | None:
             return diff_contracts(before, contracts, old_label=f"git:{base}", new_label="working tree")
     text = f"git ref {base!r} has no contracts directory: nothing to compare"
     if output_format == "json":
-        print(
-            json.dumps(
-                {"old": f"git:{base}", "new": "working tree", "breaking": False, "changes": [], "note": text}
-            )
-        )
+        print(json.dumps({**Report(f"git:{base}", "working tree", ()).to_json(), "note": text}, indent=2))
     else:
         console.print(text)
     return None
