@@ -1,0 +1,1 @@
+"""The order service: orders, their fulfilment saga (OrderFulfillmentSagaV2) and pricing."""
