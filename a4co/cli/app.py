@@ -2,7 +2,7 @@
 
 import typer
 
-from a4co.cli import codegen, contracts, stack
+from a4co.cli import codegen, contracts, stack, streams
 
 app = typer.Typer(
     name="a4co",
@@ -13,6 +13,7 @@ app = typer.Typer(
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(codegen.app, name="codegen")
 app.add_typer(stack.app, name="stack")
+app.add_typer(streams.app, name="streams")
 
 
 def main() -> None:
