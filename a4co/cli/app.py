@@ -2,7 +2,7 @@
 
 import typer
 
-from a4co.cli import codegen, contracts, stack, streams
+from a4co.cli import codegen, contracts, run, stack, streams
 
 app = typer.Typer(
     name="a4co",
@@ -14,6 +14,7 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(codegen.app, name="codegen")
 app.add_typer(stack.app, name="stack")
 app.add_typer(streams.app, name="streams")
+app.command(name="run")(run.run)
 
 
 def main() -> None:

@@ -220,27 +220,41 @@ class Dispatcher:
         )
         return orjson.dumps(document)
 
-    async def dispatch(self, delivery: Delivery) -> Outcome:
-        """Process one delivery and say what to do with it. Never raises for a bad message."""
+    def prepare(self, delivery: Delivery) -> tuple[Route, Received[Any]] | Outcome:
+        """Route and decode one delivery: what to run, or the outcome when there is nothing to run."""
         route = self.route_for(delivery.subject)
         if route is None:
             return Outcome(Verdict.SKIP)
         try:
-            received = self.decode(route, delivery)
+            return route, self.decode(route, delivery)
         except DecodeError as exc:
-            return Outcome(Verdict.DEAD, failure=self._failure(exc.kind, exc, delivery))
-        try:
-            with use_context(received.envelope.context()):
-                await route.handler(received.payload, received)
-        except Exception as exc:  # noqa: BLE001 - any handler error is retried, then dead-lettered
-            if self.consumer.max_deliver > 0 and delivery.attempt >= self.consumer.max_deliver:
-                return Outcome(Verdict.DEAD, failure=self._failure("handler_error", exc, delivery))
-            return Outcome(Verdict.RETRY, delay=self.consumer.retry_delay(delivery.attempt))
-        return Outcome(Verdict.ACK)
+            return Outcome(Verdict.DEAD, failure=self.failure(exc.kind, exc, delivery))
 
-    def _failure(self, kind: str, exc: BaseException, delivery: Delivery) -> Failure:
+    async def run(self, route: Route, received: Received[Any]) -> None:
+        """Call the handler in the context of the received message (what it publishes inherits it)."""
+        with use_context(received.envelope.context()):
+            await route.handler(received.payload, received)
+
+    def handler_failed(self, exc: BaseException, delivery: Delivery) -> Outcome:
+        """Retry with the contract's backoff, or dead-letter on the consumer's last delivery."""
+        if self.consumer.max_deliver > 0 and delivery.attempt >= self.consumer.max_deliver:
+            return Outcome(Verdict.DEAD, failure=self.failure("handler_error", exc, delivery))
+        return Outcome(Verdict.RETRY, delay=self.consumer.retry_delay(delivery.attempt))
+
+    def failure(self, kind: str, exc: BaseException, delivery: Delivery) -> Failure:
         stack = "".join(traceback.format_exception(exc))
         return Failure(kind, exc, delivery, self.consumer.name, self.service, stack=stack)
+
+    async def dispatch(self, delivery: Delivery) -> Outcome:
+        """Process one delivery and say what to do with it. Never raises for a bad message."""
+        prepared = self.prepare(delivery)
+        if isinstance(prepared, Outcome):
+            return prepared
+        try:
+            await self.run(*prepared)
+        except Exception as exc:  # noqa: BLE001 - any handler error is retried, then dead-lettered
+            return self.handler_failed(exc, delivery)
+        return Outcome(Verdict.ACK)
 
 
 DEAD_LETTER_RETRY_DELAY = 5.0

@@ -73,8 +73,6 @@ __all__ = [
     "ORDER_SENDS_PAYMENT_REQUESTED",
     "PAYMENT_RECEIVES_PAYMENT_REQUESTED",
     "PAYMENT_SENDS_PAYMENT_PROCESSING_STARTED",
-    "ORDER_RECEIVES_PAYMENT_PROCESSING_STARTED",
-    "ANALYTICS_RECEIVES_PAYMENT_PROCESSING_STARTED",
     "PAYMENT_SENDS_PAYMENT_SUCCEEDED",
     "ORDER_RECEIVES_PAYMENT_SUCCEEDED",
     "ANALYTICS_RECEIVES_PAYMENT_SUCCEEDED",
@@ -793,26 +791,6 @@ PAYMENT_SENDS_PAYMENT_PROCESSING_STARTED = OperationSpec(
     channel=channels.PAYMENT_PROCESSING_STARTED,
     messages=(messages.PAYMENT_PROCESSING_STARTED,),
     consumer=None,
-    deprecated=False,
-)
-
-ORDER_RECEIVES_PAYMENT_PROCESSING_STARTED = OperationSpec(
-    id="orderReceivesPaymentProcessingStarted",
-    action="receive",
-    service="order",
-    channel=channels.PAYMENT_PROCESSING_STARTED,
-    messages=(messages.PAYMENT_PROCESSING_STARTED,),
-    consumer=streams.ORDER_ON_PAYMENT_PROCESSING_STARTED,
-    deprecated=False,
-)
-
-ANALYTICS_RECEIVES_PAYMENT_PROCESSING_STARTED = OperationSpec(
-    id="analyticsReceivesPaymentProcessingStarted",
-    action="receive",
-    service="analytics",
-    channel=channels.PAYMENT_PROCESSING_STARTED,
-    messages=(messages.PAYMENT_PROCESSING_STARTED,),
-    consumer=streams.ANALYTICS_ON_PAYMENT_PROCESSING_STARTED,
     deprecated=False,
 )
 
@@ -1563,8 +1541,6 @@ OPERATIONS: Mapping[str, OperationSpec] = MappingProxyType(
         "orderSendsPaymentRequested": ORDER_SENDS_PAYMENT_REQUESTED,
         "paymentReceivesPaymentRequested": PAYMENT_RECEIVES_PAYMENT_REQUESTED,
         "paymentSendsPaymentProcessingStarted": PAYMENT_SENDS_PAYMENT_PROCESSING_STARTED,
-        "orderReceivesPaymentProcessingStarted": ORDER_RECEIVES_PAYMENT_PROCESSING_STARTED,
-        "analyticsReceivesPaymentProcessingStarted": ANALYTICS_RECEIVES_PAYMENT_PROCESSING_STARTED,
         "paymentSendsPaymentSucceeded": PAYMENT_SENDS_PAYMENT_SUCCEEDED,
         "orderReceivesPaymentSucceeded": ORDER_RECEIVES_PAYMENT_SUCCEEDED,
         "analyticsReceivesPaymentSucceeded": ANALYTICS_RECEIVES_PAYMENT_SUCCEEDED,

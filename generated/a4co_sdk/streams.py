@@ -32,7 +32,6 @@ __all__ = [
     "ANALYTICS_ON_ORDER_CREATED",
     "ANALYTICS_ON_ORDER_STATE_CHANGED",
     "ANALYTICS_ON_PAYMENT_FAILED",
-    "ANALYTICS_ON_PAYMENT_PROCESSING_STARTED",
     "ANALYTICS_ON_PAYMENT_REFUNDED",
     "ANALYTICS_ON_PAYMENT_SPLIT_CREATED",
     "ANALYTICS_ON_PAYMENT_SUCCEEDED",
@@ -77,7 +76,6 @@ __all__ = [
     "ORDER_ON_ORDER_ITEMS_MODIFY",
     "ORDER_ON_PAYMENT_FAILED",
     "ORDER_ON_PAYMENT_METHOD_VALIDATED",
-    "ORDER_ON_PAYMENT_PROCESSING_STARTED",
     "ORDER_ON_PAYMENT_REFUNDED",
     "ORDER_ON_PAYMENT_SUCCEEDED",
     "ORDER_ON_PRODUCT_LISTED",
@@ -364,18 +362,6 @@ ANALYTICS_ON_PAYMENT_FAILED = ConsumerSpec(
     backoff=(5.0, 15.0, 30.0, 60.0),
     max_ack_pending=1000,
     filter_subjects=("payment.failed.v1",),
-)
-
-ANALYTICS_ON_PAYMENT_PROCESSING_STARTED = ConsumerSpec(
-    name="analytics-on-payment-processing-started",
-    stream="PAYMENTS",
-    ack_policy="explicit",
-    deliver_policy="all",
-    max_deliver=5,
-    ack_wait=5.0,
-    backoff=(5.0, 15.0, 30.0, 60.0),
-    max_ack_pending=1000,
-    filter_subjects=("payment.processing.started.v1",),
 )
 
 ANALYTICS_ON_PAYMENT_REFUNDED = ConsumerSpec(
@@ -905,18 +891,6 @@ ORDER_ON_PAYMENT_METHOD_VALIDATED = ConsumerSpec(
     filter_subjects=("payment.method.validated.v1",),
 )
 
-ORDER_ON_PAYMENT_PROCESSING_STARTED = ConsumerSpec(
-    name="order-on-payment-processing-started",
-    stream="PAYMENTS",
-    ack_policy="explicit",
-    deliver_policy="all",
-    max_deliver=5,
-    ack_wait=5.0,
-    backoff=(5.0, 15.0, 30.0, 60.0),
-    max_ack_pending=1000,
-    filter_subjects=("payment.processing.started.v1",),
-)
-
 ORDER_ON_PAYMENT_REFUNDED = ConsumerSpec(
     name="order-on-payment-refunded",
     stream="PAYMENTS",
@@ -1196,7 +1170,6 @@ CONSUMERS: Mapping[str, ConsumerSpec] = MappingProxyType(
         "analytics-on-order-created": ANALYTICS_ON_ORDER_CREATED,
         "analytics-on-order-state-changed": ANALYTICS_ON_ORDER_STATE_CHANGED,
         "analytics-on-payment-failed": ANALYTICS_ON_PAYMENT_FAILED,
-        "analytics-on-payment-processing-started": ANALYTICS_ON_PAYMENT_PROCESSING_STARTED,
         "analytics-on-payment-refunded": ANALYTICS_ON_PAYMENT_REFUNDED,
         "analytics-on-payment-split-created": ANALYTICS_ON_PAYMENT_SPLIT_CREATED,
         "analytics-on-payment-succeeded": ANALYTICS_ON_PAYMENT_SUCCEEDED,
@@ -1241,7 +1214,6 @@ CONSUMERS: Mapping[str, ConsumerSpec] = MappingProxyType(
         "order-on-order-items-modify": ORDER_ON_ORDER_ITEMS_MODIFY,
         "order-on-payment-failed": ORDER_ON_PAYMENT_FAILED,
         "order-on-payment-method-validated": ORDER_ON_PAYMENT_METHOD_VALIDATED,
-        "order-on-payment-processing-started": ORDER_ON_PAYMENT_PROCESSING_STARTED,
         "order-on-payment-refunded": ORDER_ON_PAYMENT_REFUNDED,
         "order-on-payment-succeeded": ORDER_ON_PAYMENT_SUCCEEDED,
         "order-on-product-listed": ORDER_ON_PRODUCT_LISTED,

@@ -24,7 +24,6 @@ __all__ = ["OPERATIONS", "AnalyticsHandlers", "routes", "subscribe"]
 OPERATIONS: tuple[OperationSpec, ...] = (
     operations.ANALYTICS_RECEIVES_ORDER_CREATED,
     operations.ANALYTICS_RECEIVES_ORDER_STATE_CHANGED,
-    operations.ANALYTICS_RECEIVES_PAYMENT_PROCESSING_STARTED,
     operations.ANALYTICS_RECEIVES_PAYMENT_SUCCEEDED,
     operations.ANALYTICS_RECEIVES_PAYMENT_FAILED,
     operations.ANALYTICS_RECEIVES_PAYMENT_SPLIT_CREATED,
@@ -47,7 +46,6 @@ class AnalyticsHandlers(HandlerInterface):
     operation_of: ClassVar[Mapping[str, str]] = {
         "on_order_created": "analyticsReceivesOrderCreated (order.created.v1)",
         "on_order_state_changed": "analyticsReceivesOrderStateChanged (order.state.changed.v1)",
-        "on_payment_processing_started": "analyticsReceivesPaymentProcessingStarted (payment.processing.started.v1)",
         "on_payment_succeeded": "analyticsReceivesPaymentSucceeded (payment.succeeded.v1)",
         "on_payment_failed": "analyticsReceivesPaymentFailed (payment.failed.v1)",
         "on_payment_split_created": "analyticsReceivesPaymentSplitCreated (payment.split.created.v1)",
@@ -73,12 +71,6 @@ class AnalyticsHandlers(HandlerInterface):
         self, message: order.OrderStateChanged, received: Received[order.OrderStateChanged]
     ) -> None:
         """`OrderStateChanged` on `order.state.changed.v1` (operation `analyticsReceivesOrderStateChanged`, consumer `analytics-on-order-state-changed`)."""
-
-    @abc.abstractmethod
-    async def on_payment_processing_started(
-        self, message: payment.PaymentProcessingStarted, received: Received[payment.PaymentProcessingStarted]
-    ) -> None:
-        """`PaymentProcessingStarted` on `payment.processing.started.v1` (operation `analyticsReceivesPaymentProcessingStarted`, consumer `analytics-on-payment-processing-started`)."""
 
     @abc.abstractmethod
     async def on_payment_succeeded(
@@ -166,7 +158,6 @@ def routes(handlers: AnalyticsHandlers) -> dict[str, list[Route]]:
     table: dict[str, Handler | None] = {
         "analyticsReceivesOrderCreated": handlers.on_order_created,
         "analyticsReceivesOrderStateChanged": handlers.on_order_state_changed,
-        "analyticsReceivesPaymentProcessingStarted": handlers.on_payment_processing_started,
         "analyticsReceivesPaymentSucceeded": handlers.on_payment_succeeded,
         "analyticsReceivesPaymentFailed": handlers.on_payment_failed,
         "analyticsReceivesPaymentSplitCreated": handlers.on_payment_split_created,

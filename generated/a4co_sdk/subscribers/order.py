@@ -31,7 +31,6 @@ OPERATIONS: tuple[OperationSpec, ...] = (
     operations.ORDER_RECEIVES_STOCK_RESERVATION_RELEASED,
     operations.ORDER_RECEIVES_STOCK_RESERVATION_COMMITTED,
     operations.ORDER_RECEIVES_PAYMENT_METHOD_VALIDATED,
-    operations.ORDER_RECEIVES_PAYMENT_PROCESSING_STARTED,
     operations.ORDER_RECEIVES_PAYMENT_SUCCEEDED,
     operations.ORDER_RECEIVES_PAYMENT_FAILED,
     operations.ORDER_RECEIVES_PAYMENT_REFUNDED,
@@ -57,7 +56,6 @@ class OrderHandlers(HandlerInterface):
         "on_stock_reservation_released": "orderReceivesStockReservationReleased (inventory.reservation.released.v1)",
         "on_stock_reservation_committed": "orderReceivesStockReservationCommitted (inventory.reservation.committed.v1)",
         "on_payment_method_validated": "orderReceivesPaymentMethodValidated (payment.method.validated.v1)",
-        "on_payment_processing_started": "orderReceivesPaymentProcessingStarted (payment.processing.started.v1)",
         "on_payment_succeeded": "orderReceivesPaymentSucceeded (payment.succeeded.v1)",
         "on_payment_failed": "orderReceivesPaymentFailed (payment.failed.v1)",
         "on_payment_refunded": "orderReceivesPaymentRefunded (payment.refunded.v1)",
@@ -131,12 +129,6 @@ class OrderHandlers(HandlerInterface):
         """`PaymentMethodValidated` on `payment.method.validated.v1` (operation `orderReceivesPaymentMethodValidated`, consumer `order-on-payment-method-validated`)."""
 
     @abc.abstractmethod
-    async def on_payment_processing_started(
-        self, message: payment.PaymentProcessingStarted, received: Received[payment.PaymentProcessingStarted]
-    ) -> None:
-        """`PaymentProcessingStarted` on `payment.processing.started.v1` (operation `orderReceivesPaymentProcessingStarted`, consumer `order-on-payment-processing-started`)."""
-
-    @abc.abstractmethod
     async def on_payment_succeeded(
         self, message: payment.PaymentSucceeded, received: Received[payment.PaymentSucceeded]
     ) -> None:
@@ -199,7 +191,6 @@ def routes(handlers: OrderHandlers) -> dict[str, list[Route]]:
         "orderReceivesStockReservationReleased": handlers.on_stock_reservation_released,
         "orderReceivesStockReservationCommitted": handlers.on_stock_reservation_committed,
         "orderReceivesPaymentMethodValidated": handlers.on_payment_method_validated,
-        "orderReceivesPaymentProcessingStarted": handlers.on_payment_processing_started,
         "orderReceivesPaymentSucceeded": handlers.on_payment_succeeded,
         "orderReceivesPaymentFailed": handlers.on_payment_failed,
         "orderReceivesPaymentRefunded": handlers.on_payment_refunded,

@@ -28,7 +28,6 @@ __all__ = [
     "PaymentMethodChecked",
     "PaymentRefunded",
     "PaymentRequested",
-    "PaymentStarted",
     "PaymentSucceeded",
     "RefundRequested",
     "ReservationCommitted",
@@ -159,11 +158,6 @@ class PaymentMethodChecked(Event):
 @dataclass(frozen=True, kw_only=True)
 class PaymentRequested(Event):
     payment_id: UUID
-
-
-@dataclass(frozen=True, kw_only=True)
-class PaymentStarted(Event):
-    processor_id: str
 
 
 @dataclass(frozen=True, kw_only=True)

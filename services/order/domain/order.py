@@ -125,7 +125,7 @@ class Order:
     reservations: dict[UUID, Reservation] = field(default_factory=dict)
     reservation_expires_at: datetime | None = None
     payment_id: UUID | None = None
-    payment_status: str = "none"  # none | requested | processing | captured | failed | refunded
+    payment_status: str = "none"  # none | requested | captured | failed | refunded
     refund_status: str = "none"  # none | requested | done
     delivery: ev.DeliveryScheduled | None = None
     placed_at: datetime | None = None
@@ -275,12 +275,8 @@ class Order:
         self.trigger(ev.PaymentRequested(at=now, payment_id=derived_id(self.order_id, "payment")))
         self._change_state("payment_processing", "payment requested", now)
 
-    def record_payment_started(self, *, processor_id: str, now: datetime) -> None:
-        if self.payment_status == "requested":
-            self.trigger(ev.PaymentStarted(at=now, processor_id=processor_id))
-
     def record_payment_succeeded(self, *, reference: str, now: datetime) -> None:
-        if self.payment_status not in ("requested", "processing"):
+        if self.payment_status != "requested":
             return
         self.trigger(ev.PaymentSucceeded(at=now, reference=reference))
         if self.saga_status != "running":
@@ -290,7 +286,7 @@ class Order:
         self.trigger(ev.ReservationsCommitRequested(at=now, reservation_ids=tuple(self.reservations)))
 
     def record_payment_failed(self, *, reason: str, now: datetime) -> None:
-        if self.payment_status not in ("requested", "processing"):
+        if self.payment_status != "requested":
             return
         self.trigger(ev.PaymentFailed(at=now, reason=reason))
         if self.saga_status == "running":
@@ -498,7 +494,7 @@ class Order:
         """Undo the next completed (or possibly completed) step, latest first; then cancel the order."""
         if self.saga_status != "compensating":
             return
-        if self.payment_status in ("requested", "processing", "captured") and self.refund_status == "none":
+        if self.payment_status in ("requested", "captured") and self.refund_status == "none":
             self.trigger(ev.RefundRequested(at=now, refund_id=derived_id(self.order_id, "refund")))
             return
         if self.refund_status == "requested":
@@ -641,11 +637,6 @@ def _payment_requested(order: Order, e: ev.PaymentRequested) -> None:
     order.payment_id, order.payment_status = e.payment_id, "requested"
 
 
-def _payment_started(order: Order, e: ev.PaymentStarted) -> None:
-    order.payment_status = "processing"
-    order.steps["process-payment"].detail = f"processing at {e.processor_id}"
-
-
 def _payment_succeeded(order: Order, e: ev.PaymentSucceeded) -> None:
     order.payment_status = "captured"
     if order.steps["process-payment"].status == "running":
@@ -753,7 +744,6 @@ _APPLY: dict[type[ev.Event], Callable[[Order, Any], None]] = {
     ev.OrderPriced: _priced_event,
     ev.PaymentMethodChecked: _method,
     ev.PaymentRequested: _payment_requested,
-    ev.PaymentStarted: _payment_started,
     ev.PaymentSucceeded: _payment_succeeded,
     ev.PaymentFailed: _payment_failed,
     ev.ReservationsCommitRequested: lambda _order, _event: None,  # the messages are the point
