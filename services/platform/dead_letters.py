@@ -9,6 +9,7 @@ flow it belongs to.
 from __future__ import annotations
 
 import logging
+from uuid import NAMESPACE_URL, uuid5
 
 from nats.js import JetStreamContext
 from prometheus_client import Counter
@@ -70,8 +71,16 @@ class DeadLetterQueue:
             if flow is not None
             else None
         )
+        # A dead letter is about the failed message: that message's id is its aggregate id.
+        about = str(
+            envelope.message_id
+            or uuid5(NAMESPACE_URL, f"{failure.delivery.subject}#{failure.delivery.stream_sequence}")
+        )
         await self._publisher.publish(
-            dead_letter_of(failure), original_subject=failure.delivery.subject, context=context
+            dead_letter_of(failure),
+            original_subject=failure.delivery.subject,
+            context=context,
+            headers={DEAD_LETTER.header_roles["aggregate-id"]: about},
         )
         self.sent += 1
         if self._counter is not None:

@@ -1,0 +1,1 @@
+"""Tables and the repository of scheduled deliveries."""

@@ -1,0 +1,1 @@
+"""Delivery rules: which carrier, when and at what cost. Pure."""
