@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from a4co_sdk.models import common, delivery
 from a4co_sdk.publishers.delivery import DeliveryPublishers
 from services.delivery.adapters.deliveries import DeliveryRepository
-from services.delivery.domain.scheduling import plan_delivery
+from services.delivery.domain.scheduling import MADRID, plan_delivery
 from services.platform.unit_of_work import UnitOfWork
 
 __all__ = ["schedule_delivery"]
@@ -30,7 +30,10 @@ async def schedule_delivery(
                 order_id=request.order_id,
                 carrier=plan.carrier,
                 tracking_code=plan.tracking_code,
-                window=common.DateRange(start=plan.window_start, end=plan.window_end),
+                # Local time, whatever zone the database returns: the same answer every time.
+                window=common.DateRange(
+                    start=plan.window_start.astimezone(MADRID), end=plan.window_end.astimezone(MADRID)
+                ),
                 cost=common.Money(amount=plan.cost, currency="EUR"),
                 scheduled_at=datetime.now(UTC),
             )
