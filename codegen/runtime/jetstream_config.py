@@ -24,6 +24,7 @@ def stream_config(spec: StreamSpec, *, replicas: int | None = None) -> api.Strea
         duplicate_window=spec.duplicate_window if spec.duplicate_window is not None else 0,
         discard=api.DiscardPolicy(spec.discard),
         deny_delete=spec.deny_delete,
+        allow_direct=spec.allow_direct,
     )
 
 

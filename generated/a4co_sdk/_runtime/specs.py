@@ -122,6 +122,8 @@ class StreamSpec:
     duplicate_window: float | None = None
     discard: Literal["old", "new"] = "old"
     deny_delete: bool = False
+    allow_direct: bool = False
+    """Direct gets (reads served by any replica, batched): event stores load aggregates with them."""
     description: str | None = None
     private: bool = False
     owner: str | None = None

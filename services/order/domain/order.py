@@ -385,15 +385,14 @@ class Order:
             replace(line, quantity=changed.get(line.product_id, line.quantity)) for line in self.lines
         ]
         kept = [line for line in remaining if line.quantity > 0]
-        if kept:
-            pricing = price_order(
-                [_priced(line, None) for line in kept],
-                segments=frozenset(self.segments),
-                postal_code=str(self.delivery_address.get("postalCode", "")),
-            )
-            new_total = pricing.total
-        else:
-            new_total = Decimal("0.00")
+        if not kept:
+            # An order with no line left is not a modification; a confirmed order is not cancelled here.
+            raise OrderStateConflict(self.order_id, self.state, "at least one line must remain")
+        new_total = price_order(
+            [_priced(line, None) for line in kept],
+            segments=frozenset(self.segments),
+            postal_code=str(self.delivery_address.get("postalCode", "")),
+        ).total
         self.trigger(
             ev.ItemsModified(
                 at=now,
