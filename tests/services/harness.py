@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import nats
+import orjson
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from nats.js.api import RawStreamMsg
+from nats.js.api import DeliverPolicy, RawStreamMsg
 
 from a4co.devstack import NatsServer, RedisServer, Stack
 from a4co.devstack.marketplace import Marketplace
@@ -45,6 +46,37 @@ class Running:
     async def last(self, stream: str, subject: str, *, timeout: float = 10.0) -> RawStreamMsg:
         """The last message on `subject`, waiting for one to arrive."""
         return await self.wait_for(lambda: self.js.get_last_msg(stream, subject), timeout=timeout)
+
+    async def messages(
+        self,
+        stream: str,
+        subject: str,
+        *,
+        count: int = 1,
+        where: Callable[[Any], bool] = lambda _: True,
+        timeout: float = 10.0,
+    ) -> list[Any]:
+        """The decoded bodies of the first `count` messages on `subject` for which `where` holds."""
+        found: list[Any] = []
+        sub = await self.js.subscribe(
+            subject, stream=stream, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+        )
+        try:
+            deadline = asyncio.get_running_loop().time() + timeout
+            while len(found) < count:
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    raise TimeoutError(f"{len(found)} of {count} messages on {subject} after {timeout} s")
+                try:
+                    msg = await sub.next_msg(timeout=remaining)
+                except nats.errors.TimeoutError:
+                    continue
+                data = orjson.loads(msg.data)
+                if where(data):
+                    found.append(data)
+        finally:
+            await sub.unsubscribe()
+        return found
 
     async def count(self, stream: str, subject: str) -> int:
         info = await self.js.stream_info(stream, subjects_filter=subject)
@@ -89,6 +121,4 @@ async def running(root: Path, *services: str, env: dict[str, str] | None = None)
 
 
 def body(message: RawStreamMsg) -> Any:
-    import orjson  # noqa: PLC0415
-
     return orjson.loads(message.data)

@@ -64,4 +64,4 @@ async def status_counts(db: Database) -> dict[str, int]:
         rows = await session.execute(
             select(saga_index.c.saga_status, func.count()).group_by(saga_index.c.saga_status)
         )
-        return dict(rows.tuples())
+        return dict(rows.all())  # each Row is a (status, count) pair

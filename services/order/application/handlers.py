@@ -26,7 +26,7 @@ from services.order.domain.order import Order, OrderStateConflict
 from services.platform.database import Database
 from services.platform.eventstore import ConcurrencyError, Repository
 
-__all__ = ["AvailabilityCheck", "OrderUseCases"]
+__all__ = ["AvailabilityCheck", "CatalogueLagError", "OrderUseCases"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,13 @@ AvailabilityCheck = Callable[[Sequence[Line]], Awaitable[list[UUID]]]
 """Products of these lines without enough available stock (the synchronous check of the matrix)."""
 
 RETRIES = 5
+
+
+class CatalogueLagError(Exception):
+    """Products of an order are not in this service's catalogue yet (a projection lagging its stream)."""
+
+    def __init__(self, products: set[UUID]) -> None:
+        super().__init__("not in the catalogue yet: " + ", ".join(sorted(map(str, products))))
 
 
 @dataclass
@@ -167,6 +174,11 @@ class OrderUseCases:
         current = await self.repository.find(answer.order_id)
         products = [line.product_id for line in current.order.lines] if current else []
         entries = await catalogue.entries(self.db, products)
+        missing = set(products) - set(entries)
+        if missing and current is not None and current.order.steps["reserve-stock"].status == "running":
+            # Pricing needs the catalogue; this service's copy may lag a product listed moments ago.
+            # Failing makes the consumer redeliver the answer after its backoff, by when it has caught up.
+            raise CatalogueLagError(missing)
         await self._execute(
             answer.order_id,
             lambda o: o.record_reservation_confirmed(

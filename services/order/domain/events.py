@@ -146,6 +146,8 @@ class OrderPriced(Event):
     delivery_cost: Decimal
     total: Decimal
     per_artisan: tuple[tuple[str, Decimal], ...]
+    lines: tuple[Line, ...] = ()
+    """The lines as priced, with artisan, name and category from the catalogue."""
 
 
 @dataclass(frozen=True, kw_only=True)

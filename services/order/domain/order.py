@@ -125,6 +125,7 @@ class Order:
     reservations: dict[UUID, Reservation] = field(default_factory=dict)
     reservation_expires_at: datetime | None = None
     payment_id: UUID | None = None
+    payment_method_type: str | None = None
     payment_status: str = "none"  # none | requested | captured | failed | refunded
     refund_status: str = "none"  # none | requested | done
     delivery: ev.DeliveryScheduled | None = None
@@ -469,9 +470,11 @@ class Order:
         except PricingRejected as rejected:
             self._compensate(rejected.reason, rejected.detail, "calculate-pricing", now)
             return
+        enriched = tuple(_enriched(line, catalogue.get(line.product_id)) for line in self.lines)
         self.trigger(
             ev.OrderPriced(
                 at=now,
+                lines=enriched,
                 subtotal=pricing.subtotal,
                 discount=pricing.discount,
                 delivery_cost=pricing.delivery_cost,
@@ -527,6 +530,17 @@ class Order:
     def collect(self) -> list[ev.Event]:
         events, self.pending = self.pending, []
         return events
+
+
+def _enriched(line: ev.Line, entry: CatalogueEntry | None) -> ev.Line:
+    if entry is None:
+        return line
+    return replace(
+        line,
+        artisan_id=line.artisan_id or entry.artisan_id,
+        product_name=line.product_name or entry.name,
+        category=line.category or entry.category,
+    )
 
 
 def _priced(line: ev.Line, entry: CatalogueEntry | None) -> PricedLine:
@@ -617,12 +631,15 @@ def _priced_event(order: Order, e: ev.OrderPriced) -> None:
         e.total,
     )
     order.per_artisan = e.per_artisan
+    if e.lines:
+        order.lines = e.lines
     _finish(
         order, "calculate-pricing", "completed", e.at, f"total {e.total} € (delivery {e.delivery_cost} €)"
     )
 
 
 def _method(order: Order, e: ev.PaymentMethodChecked) -> None:
+    order.payment_method_type = e.method_type
     _finish(
         order,
         "validate-payment",

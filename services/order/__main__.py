@@ -1,0 +1,4 @@
+from services.order.bootstrap import build
+from services.platform.runner import main
+
+main("order", build)
