@@ -98,20 +98,27 @@ class Kit:
         return SqlUnitOfWork(self.db, self.relay)
 
     def consumers(
-        self, routes: Mapping[str, Sequence[Route]], *, transactional: bool = True, batch_size: int = 256
+        self,
+        routes: Mapping[str, Sequence[Route]],
+        *,
+        transactional: bool | Callable[[str], bool] = True,
+        batch_size: int = 256,
     ) -> list[BatchConsumer]:
-        """One batch consumer per durable consumer of the contract; SQL services run each batch in one
-        transaction with the inbox (idempotency record and effect commit together)."""
+        """One batch consumer per durable consumer of the contract.
+
+        A transactional consumer runs each batch in one database transaction with the inbox (idempotency
+        record and effect commit together). Event-sourced use cases are not transactional here: their
+        effect is an append to the event store, whose commits record what caused them.
+        """
         consumers = []
-        for consumer_routes in routes.values():
+        for name, consumer_routes in routes.items():
             spec = consumer_routes[0].operation.consumer
             assert spec is not None
             dispatcher = Dispatcher(
                 service=self.name, consumer=spec, routes=consumer_routes, cipher=self.cipher
             )
-            process = (
-                transactional_batch(self.unit_of_work, dispatcher) if transactional and self.db else None
-            )
+            wanted = transactional(name) if callable(transactional) else transactional
+            process = transactional_batch(self.unit_of_work, dispatcher) if wanted and self.db else None
             consumers.append(
                 BatchConsumer(
                     self.runtime.js,

@@ -314,6 +314,8 @@ def test_items_of_a_confirmed_order_can_only_go_down() -> None:
     assert order.total == Decimal("46.05")
     with pytest.raises(OrderStateConflict, match="only be lowered"):
         order.modify_items(quantities={OIL: 5}, requested_by="customer", now=at(11))
+    with pytest.raises(OrderStateConflict, match="at least one line"):
+        order.modify_items(quantities={OIL: 0, PLATE: 0}, requested_by="customer", now=at(12))
     with pytest.raises(OrderStateConflict, match="cannot change"):
         placed().modify_items(quantities={OIL: 1}, requested_by="customer", now=at(1))
 
