@@ -357,8 +357,9 @@ def _stream_fields(spec: StreamSpec, replicas: int) -> dict[str, object]:
         "max_msgs_per_subject": spec.max_msgs_per_subject,
         "discard": spec.discard,
         "deny_delete": spec.deny_delete,
-        "allow_direct": spec.allow_direct,
     }
+    if spec.allow_direct is not None:
+        fields["allow_direct"] = spec.allow_direct
     if spec.duplicate_window is not None:
         fields["duplicate_window"] = spec.duplicate_window
     if spec.description is not None:

@@ -11,7 +11,7 @@
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -34,6 +34,11 @@ class DecimalString:
     """Annotation marker: a `Decimal` carried as a JSON string matching `pattern`."""
 
     pattern: str | None = None
+    _compiled: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Compiled once: `re.search(str, ...)` looks the pattern up in re's cache on every call.
+        object.__setattr__(self, "_compiled", re.compile(self.pattern) if self.pattern is not None else None)
 
     def _parse(self, value: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | Decimal):
@@ -41,7 +46,7 @@ class DecimalString:
         text = _decimal_text(value) if isinstance(value, Decimal) else value
         if not _DECIMAL_TEXT.search(text):
             raise ValueError(f"{text!r} is not a decimal number")
-        if self.pattern is not None and not re.search(self.pattern, text):
+        if self._compiled is not None and not self._compiled.search(text):
             raise ValueError(f"{text!r} does not match {self.pattern}")
         return Decimal(text)
 

@@ -122,8 +122,9 @@ class StreamSpec:
     duplicate_window: float | None = None
     discard: Literal["old", "new"] = "old"
     deny_delete: bool = False
-    allow_direct: bool = False
-    """Direct gets (reads served by any replica, batched): event stores load aggregates with them."""
+    allow_direct: bool | None = None
+    """Direct gets (reads served by any replica, batched): event stores load aggregates with them.
+    None leaves the server's default."""
     description: str | None = None
     private: bool = False
     owner: str | None = None

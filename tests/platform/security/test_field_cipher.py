@@ -12,9 +12,10 @@ from typing import Any
 import orjson
 import pytest
 
-from a4co_sdk import messages, operations
+from a4co_sdk import channels, messages, operations
 from a4co_sdk._runtime.publishing import Publisher
 from a4co_sdk._runtime.sensitive import transform_fields
+from a4co_sdk._runtime.specs import ConsumerSpec, OperationSpec
 from a4co_sdk._runtime.subscribing import DecodeError, Delivery, Dispatcher, Route
 from a4co_sdk.models import common, payment
 from services.platform.security import (
@@ -31,6 +32,17 @@ from services.platform.security import (
 CARD = "4111111111111111"
 TOKEN = re.compile(r"^enc:v1:(pii|pci)-[0-9]{4}:[A-Za-z0-9_-]+$")
 SPEC = messages.PAYMENT_PROCESSING_STARTED
+
+
+# A receive operation of a service outside the contract, to show what a reader without pci keys gets.
+AUDIT_RECEIVES_PAYMENT_PROCESSING_STARTED = OperationSpec(
+    id="auditReceivesPaymentProcessingStarted",
+    action="receive",
+    service="audit",
+    channel=channels.PAYMENT_PROCESSING_STARTED,
+    messages=(messages.PAYMENT_PROCESSING_STARTED,),
+    consumer=ConsumerSpec(name="audit-on-payment-processing-started", stream="PAYMENTS", max_deliver=5),
+)
 
 
 def _payment(
@@ -158,7 +170,7 @@ def test_the_sdk_publishes_tokens_and_the_dispatcher_decrypts(payment_cipher: Ae
 
 
 def _dispatcher(cipher: AesGcmFieldCipher) -> Dispatcher:
-    operation = operations.ORDER_RECEIVES_PAYMENT_PROCESSING_STARTED
+    operation = AUDIT_RECEIVES_PAYMENT_PROCESSING_STARTED
     assert operation.consumer is not None
 
     async def handler(payload: Any, received: Any) -> None:
@@ -170,7 +182,7 @@ def _dispatcher(cipher: AesGcmFieldCipher) -> Dispatcher:
 
 
 def _delivery(subject: str, body: bytes, headers: dict[str, str]) -> tuple[Route, Delivery]:
-    route = Route(operations.ORDER_RECEIVES_PAYMENT_PROCESSING_STARTED, lambda _p, _r: None)  # type: ignore[arg-type, return-value]
+    route = Route(AUDIT_RECEIVES_PAYMENT_PROCESSING_STARTED, lambda _p, _r: None)  # type: ignore[arg-type, return-value]
     return route, Delivery(subject=subject, body=body, headers=headers)
 
 
@@ -289,10 +301,10 @@ def test_a_service_without_the_pci_key_cannot_decrypt_pci(
     assert _decrypt(order_cipher, bizum)["paymentMethod"]["phoneNumber"] == "+34612345678"
 
 
-def test_order_cannot_decode_card_payments_it_subscribes_to(
+def test_a_service_without_the_pci_key_cannot_decode_card_payments(
     payment_cipher: AesGcmFieldCipher, order_cipher: AesGcmFieldCipher
 ) -> None:
-    # The contract routes PaymentProcessingStarted, card number included, to order and analytics.
+    # Why the contract routes PaymentProcessingStarted to no service without the pci key (decision 005).
     subject, body, headers = _publish(payment_cipher, _card())
     with pytest.raises(DecodeError) as failed:
         _dispatcher(order_cipher).decode(*_delivery(subject, body, headers))

@@ -1,0 +1,4 @@
+from services.dlq.bootstrap import build
+from services.platform.runner import main
+
+main("dlq", build)
