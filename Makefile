@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run test test-fast test-slow lint format check-generated generate lock bench clean
+.PHONY: help setup run demo test test-fast test-slow lint format check-generated check-compat generate lock bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,9 +27,11 @@ $(SYNCED): pyproject.toml uv.lock generated/pyproject.toml | $(UV)
 
 setup: $(SYNCED) ## create .venv with the pinned dependencies
 
-run: setup ## run the marketplace on embedded NATS, Redis and SQLite
-	$(BIN)/a4co contracts lint
-	$(BIN)/a4co contracts show
+run: setup ## run the marketplace on embedded NATS, Redis and SQLite (Ctrl-C stops it)
+	$(BIN)/a4co run
+
+demo: setup ## place orders against a running `make run` and watch their sagas
+	$(BIN)/a4co demo --orders 20
 
 lint: setup ## ruff, mypy --strict and the contract lint
 	$(BIN)/ruff check .
@@ -47,7 +49,13 @@ generate: setup ## regenerate generated/ from the contracts
 check-generated: setup ## fail when generated/ is stale
 	$(BIN)/a4co codegen check
 
-test: setup check-generated lint ## everything CI runs: checks, unit, contract, integration and end-to-end tests
+# The contracts of the previous commit (BASE=<ref> to compare with another): a breaking change fails.
+check-compat: setup ## fail on a breaking contract change against the previous commit
+	@base="$${BASE:-$$(git rev-parse -q --verify HEAD~1 || true)}"; \
+	if [ -n "$$base" ]; then $(BIN)/a4co codegen diff --base "$$base"; \
+	else echo "no previous commit in this clone: no contracts to compare with"; fi
+
+test: setup check-generated check-compat lint ## everything CI runs: checks, unit, contract, integration and end-to-end tests
 	$(BIN)/pytest
 
 test-fast: setup ## the tests that need no servers
