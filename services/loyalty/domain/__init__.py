@@ -1,0 +1,1 @@
+"""Loyalty rules: points per order, balances and tiers. Pure."""

@@ -1,0 +1,4 @@
+from services.notification.bootstrap import build
+from services.platform.runner import main
+
+main("notification", build)

@@ -1,0 +1,1 @@
+"""Tables, repositories and the simulated providers of the notification service."""

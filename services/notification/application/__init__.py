@@ -1,0 +1,1 @@
+"""Use cases of the notification service: from events to scheduled notifications, and sending them."""

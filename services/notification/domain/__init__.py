@@ -1,0 +1,1 @@
+"""Notification rules: channels, timing, expiry, grouping and the simulated providers' verdicts. Pure."""

@@ -1,0 +1,1 @@
+"""Customer rules: masking payment methods, who may order, and segments. Pure."""
