@@ -1,0 +1,1 @@
+"""The auth service: validates user tokens for the gateway and publishes the keys that sign them."""

@@ -1,0 +1,4 @@
+from services.gateway.bootstrap import build
+from services.platform.runner import main
+
+main("gateway", build)
