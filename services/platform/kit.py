@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from a4co_sdk._runtime.consuming import BatchConsumer
@@ -19,6 +20,7 @@ from a4co_sdk._runtime.http_server import ServerInterface
 from a4co_sdk._runtime.subscribing import Dispatcher, Route
 from services.platform.batching import transactional_batch
 from services.platform.database import Database
+from services.platform.http_metrics import RequestTiming
 from services.platform.outbox import OutboxRelay
 from services.platform.probes import ReadinessCheck
 from services.platform.runner import Runtime, Service
@@ -137,8 +139,14 @@ class Kit:
         )
 
     def http(self, build_app: Callable[..., ASGIApp], api: ServerInterface, **options: Any) -> ASGIApp:
+        """The service's HTTP app: the generated server for `api`, timed per operation."""
         options.setdefault("problem_types", PROBLEM_TYPES)
-        return build_app(api, authenticator=self.authenticator, **options)
+        options.setdefault("authenticator", self.authenticator)
+        middleware = [
+            *options.pop("middleware", ()),
+            Middleware(RequestTiming, histogram=self.runtime.metrics.http_requests),
+        ]
+        return build_app(api, middleware=middleware, **options)
 
     def service(
         self,

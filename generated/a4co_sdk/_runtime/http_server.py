@@ -28,6 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, ClassVar, Protocol, Self
+from urllib.parse import quote_from_bytes
 
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -50,6 +51,7 @@ from .http_specs import (
 )
 
 __all__ = [
+    "OPERATION_SCOPE_KEY",
     "Authenticator",
     "Handler",
     "HttpProblem",
@@ -61,7 +63,29 @@ __all__ = [
     "build_app",
     "build_routes",
     "current_request",
+    "problem_instance",
 ]
+
+OPERATION_SCOPE_KEY = "a4co.operation"
+"""Where a request's scope says which contract operation served it (the operationId)."""
+
+_URI_SAFE = "/%:@!$&'()*+,;=-._~"
+_MAX_INSTANCE = 500
+_CUT_ESCAPE = re.compile(r"%[0-9A-Fa-f]?$")
+
+
+def problem_instance(scope: Scope) -> str:
+    """The request's path and query as a problem's `instance`: a URI reference (RFC 3986).
+
+    Built from the raw bytes and escaped, so non-ASCII or control characters stay a valid reference,
+    and cut to its length limit only between escapes.
+    """
+    raw: bytes = scope.get("raw_path") or scope.get("path", "").encode()
+    path = quote_from_bytes(raw, safe=_URI_SAFE)
+    query = quote_from_bytes(scope.get("query_string", b""), safe=_URI_SAFE + "?")
+    instance = path + (f"?{query}" if query else "")
+    return _CUT_ESCAPE.sub("", instance[:_MAX_INSTANCE])
+
 
 logger = logging.getLogger(__name__)
 
@@ -232,8 +256,7 @@ class _Problems:
         }
         if problem.detail:
             body["detail"] = problem.detail[:2000]
-        instance = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        body["instance"] = instance[:500]
+        body["instance"] = problem_instance(request.scope)
         body["requestId"] = request_id
         if problem.errors:
             body["errors"] = [
@@ -489,7 +512,10 @@ class _PathEndpoint:
             self.operations["HEAD"] = self.operations["GET"]
 
     async def dispatch(self, request: Request) -> Response:
-        return await self.operations[request.method](request)
+        operation = self.operations[request.method]
+        # For middleware that labels requests by operation (metrics, access logs).
+        request.scope[OPERATION_SCOPE_KEY] = operation.endpoint.id
+        return await operation(request)
 
 
 def _starlette_path(path: str) -> tuple[str, dict[str, str]]:

@@ -5,23 +5,18 @@ limiter answers before any route runs, so it writes the same body itself, with t
 """
 
 import functools
-import re
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
-from urllib.parse import quote_from_bytes
 
 import orjson
 from starlette.responses import Response
 from starlette.types import Scope
 
-from a4co_sdk._runtime.http_server import HttpProblem, request_id_of
+from a4co_sdk._runtime.http_server import HttpProblem, problem_instance, request_id_of
 from services.gateway.domain.errors import GatewayError
 
-__all__ = ["answers", "instance_of", "problem", "problem_response"]
+__all__ = ["answers", "problem", "problem_response"]
 
-_URI_SAFE = "/%:@!$&'()*+,;=-._~"
-_MAX_INSTANCE = 500
-_CUT_ESCAPE = re.compile(r"%[0-9A-Fa-f]?$")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -58,15 +53,6 @@ def answers(handler: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Corouti
     return answer
 
 
-def instance_of(scope: Scope) -> str:
-    """The request's path and query as a URI reference (RFC 3986): escaped, cut only between escapes."""
-    raw: bytes = scope.get("raw_path") or scope.get("path", "").encode()
-    path = quote_from_bytes(raw, safe=_URI_SAFE)
-    query = quote_from_bytes(scope.get("query_string", b""), safe=_URI_SAFE + "?")
-    instance = path + (f"?{query}" if query else "")
-    return _CUT_ESCAPE.sub("", instance[:_MAX_INSTANCE])
-
-
 def problem_response(scope: Scope, error: GatewayError) -> Response:
     """The problem+json response of `error` for a request the routes never saw (the rate limiter's)."""
     request_id = request_id_of(scope)
@@ -75,7 +61,7 @@ def problem_response(scope: Scope, error: GatewayError) -> Response:
         "title": error.title,
         "status": error.status,
         "detail": error.detail,
-        "instance": instance_of(scope),
+        "instance": problem_instance(scope),
         "requestId": request_id,
     }
     headers = {**_headers(error), "X-Request-Id": request_id}

@@ -39,11 +39,20 @@ async def market(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runn
         ):
             await products.product_listed.publish(
                 product.ProductListed(
-                    product_id=product_id, artisan_id=ARTISAN, sku=f"SKU-{str(product_id)[:8].upper()}", name=name,
-                    description="", category=category, price=common.Money(amount=Decimal(price), currency="EUR"),
-                    unit_label="unidad", tags=[], attributes=[],
+                    product_id=product_id,
+                    artisan_id=ARTISAN,
+                    sku=f"SKU-{str(product_id)[:8].upper()}",
+                    name=name,
+                    description="",
+                    category=category,
+                    price=common.Money(amount=Decimal(price), currency="EUR"),
+                    unit_label="unidad",
+                    tags=[],
+                    attributes=[],
                     content=product.ProductContent(headline=name, story="", images=[]),
-                    initial_stock=10, low_stock_threshold=2, listed_at=NOW,
+                    initial_stock=10,
+                    low_stock_threshold=2,
+                    listed_at=NOW,
                 )
             )
         yield started
@@ -54,12 +63,20 @@ def create(customer: UUID) -> order.CreateOrder:
         order_id=uuid4(),
         customer_id=customer,
         items=[
-            order.OrderItem(product_id=OIL, quantity=3, unit_price=common.Money(amount=Decimal("9.80"), currency="EUR")),
-            order.OrderItem(product_id=PLATE, quantity=1, unit_price=common.Money(amount=Decimal("34.00"), currency="EUR")),
+            order.OrderItem(
+                product_id=OIL, quantity=3, unit_price=common.Money(amount=Decimal("9.80"), currency="EUR")
+            ),
+            order.OrderItem(
+                product_id=PLATE, quantity=1, unit_price=common.Money(amount=Decimal("34.00"), currency="EUR")
+            ),
         ],
         delivery_address=common.Address(
-            recipient_name="María López", street="Calle Real 12", postal_code="23440", city="Baeza",
-            province="Jaén", country="ES",
+            recipient_name="María López",
+            street="Calle Real 12",
+            postal_code="23440",
+            city="Baeza",
+            province="Jaén",
+            country="ES",
         ),
         payment_method_id=uuid4(),
         metadata=order.OrderMetadata(device_info=common.DeviceInfo(type="mobile"), session_id="s-1"),
@@ -67,7 +84,9 @@ def create(customer: UUID) -> order.CreateOrder:
 
 
 async def requested(market: Running, stream: str, subject: str, order_id: UUID, count: int = 1) -> list[Any]:
-    return await market.messages(stream, subject, count=count, where=lambda b: b.get("orderId") == str(order_id))
+    return await market.messages(
+        stream, subject, count=count, where=lambda b: b.get("orderId") == str(order_id)
+    )
 
 
 async def view(market: Running, order_id: UUID) -> order.OrderView:
@@ -87,35 +106,59 @@ async def until(market: Running, order_id: UUID, state: str) -> order.OrderView:
 async def place_and_reserve(market: Running) -> tuple[order.CreateOrder, list[Any]]:
     command = create(uuid4())
     await GatewayPublishers(market.js, cipher=market.cipher("gateway")).create_order.publish(command)
-    (validation,) = await requested(market, "USERS", "user.customer.validation.requested.v1", command.order_id)
+    (validation,) = await requested(
+        market, "USERS", "user.customer.validation.requested.v1", command.order_id
+    )
     await UserPublishers(market.js, cipher=market.cipher("user")).customer_validated.publish(
         user.CustomerValidated(
-            validation_id=UUID(validation["validationId"]), customer_id=command.customer_id, order_id=command.order_id,
-            is_valid=True, segments=["repeat-buyer"], validated_at=datetime.now(UTC),
+            validation_id=UUID(validation["validationId"]),
+            customer_id=command.customer_id,
+            order_id=command.order_id,
+            is_valid=True,
+            segments=["repeat-buyer"],
+            validated_at=datetime.now(UTC),
         )
     )
-    reservations = await requested(market, "INVENTORY", "inventory.reservation.requested.v1", command.order_id, count=2)
+    reservations = await requested(
+        market, "INVENTORY", "inventory.reservation.requested.v1", command.order_id, count=2
+    )
     stock = InventoryPublishers(market.js, cipher=market.cipher("inventory"))
     for reservation in reservations:
         item = reservation["items"][0]
         await stock.stock_reservation_confirmed.publish(
             inventory.StockReservationConfirmed(
-                reservation_id=UUID(reservation["reservationId"]), order_id=command.order_id,
-                reserved_items=[inventory.ReservedItem(product_id=UUID(item["productId"]), quantity=item["quantity"], warehouse_id="w", location="Bedmar")],
-                expires_at=datetime.now(UTC) + timedelta(minutes=2), total_reserved=item["quantity"], stock_levels=[],
+                reservation_id=UUID(reservation["reservationId"]),
+                order_id=command.order_id,
+                reserved_items=[
+                    inventory.ReservedItem(
+                        product_id=UUID(item["productId"]),
+                        quantity=item["quantity"],
+                        warehouse_id="w",
+                        location="Bedmar",
+                    )
+                ],
+                expires_at=datetime.now(UTC) + timedelta(minutes=2),
+                total_reserved=item["quantity"],
+                stock_levels=[],
             )
         )
     return command, reservations
 
 
 async def validate_payment(market: Running, command: order.CreateOrder) -> dict[str, Any]:
-    (validation,) = await requested(market, "PAYMENTS", "payment.method.validation.requested.v1", command.order_id)
+    (validation,) = await requested(
+        market, "PAYMENTS", "payment.method.validation.requested.v1", command.order_id
+    )
     assert validation["amount"] == {"amount": "61.70", "currency": "EUR"}  # 5 % off the plate, free delivery
     await PaymentPublishers(market.js, cipher=market.cipher("payment")).payment_method_validated.publish(
         payment.PaymentMethodValidated(
-            validation_id=UUID(validation["validationId"]), order_id=command.order_id,
-            payment_method_id=command.payment_method_id, type="card", is_valid=True,
-            validation_details=payment.ValidationDetails(risk_score=10), validated_at=datetime.now(UTC),
+            validation_id=UUID(validation["validationId"]),
+            order_id=command.order_id,
+            payment_method_id=command.payment_method_id,
+            type="card",
+            is_valid=True,
+            validation_details=payment.ValidationDetails(risk_score=10),
+            validated_at=datetime.now(UTC),
         )
     )
     (charge,) = await requested(market, "PAYMENTS", "payment.requested.v1", command.order_id)
@@ -129,26 +172,39 @@ async def test_the_happy_path_confirms_the_order_and_schedules_its_delivery(mark
     assert [line["amount"]["amount"] for line in charge["lines"]] == ["61.70"]  # one artisan
     await PaymentPublishers(market.js, cipher=market.cipher("payment")).payment_succeeded.publish(
         payment.PaymentSucceeded(
-            payment_id=UUID(charge["paymentId"]), order_id=command.order_id,
-            amount=common.Money(amount=Decimal("61.70"), currency="EUR"), processor_reference="RSY-1",
+            payment_id=UUID(charge["paymentId"]),
+            order_id=command.order_id,
+            amount=common.Money(amount=Decimal("61.70"), currency="EUR"),
+            processor_reference="RSY-1",
             captured_at=datetime.now(UTC),
         )
     )
-    commits = await requested(market, "INVENTORY", "inventory.reservation.commit.requested.v1", command.order_id, 2)
+    commits = await requested(
+        market, "INVENTORY", "inventory.reservation.commit.requested.v1", command.order_id, 2
+    )
     stock = InventoryPublishers(market.js, cipher=market.cipher("inventory"))
     for commit in commits:
         await stock.stock_reservation_committed.publish(
             inventory.StockReservationCommitted(
-                reservation_id=UUID(commit["reservationId"]), order_id=command.order_id,
-                committed_items=[inventory.ProductQuantity(product_id=OIL, quantity=1)], committed_at=datetime.now(UTC),
+                reservation_id=UUID(commit["reservationId"]),
+                order_id=command.order_id,
+                committed_items=[inventory.ProductQuantity(product_id=OIL, quantity=1)],
+                committed_at=datetime.now(UTC),
                 stock_levels=[],
             )
         )
     await until(market, command.order_id, "confirmed")
-    await NotificationPublishers(market.js, cipher=market.cipher("notification")).notification_scheduled.publish(
+    await NotificationPublishers(
+        market.js, cipher=market.cipher("notification")
+    ).notification_scheduled.publish(
         notification.NotificationScheduled(
-            notification_id=uuid4(), recipient_id=command.customer_id, type="email", template="order.confirmed",
-            variables={}, priority="normal", scheduled_for=datetime.now(UTC),
+            notification_id=uuid4(),
+            recipient_id=command.customer_id,
+            type="email",
+            template="order.confirmed",
+            variables={},
+            priority="normal",
+            scheduled_for=datetime.now(UTC),
             related_to=common.Reference(aggregate_type="order", aggregate_id=str(command.order_id)),
         )
     )
@@ -156,12 +212,23 @@ async def test_the_happy_path_confirms_the_order_and_schedules_its_delivery(mark
     assert done.saga.status.value == "completed"
     assert {step.status.value for step in done.saga.steps} == {"completed"}
     assert [h.state.value for h in done.history] == [
-        "pending", "stock_reserved", "payment_processing", "paid", "confirmed", "delivery_scheduled"
+        "pending",
+        "stock_reserved",
+        "payment_processing",
+        "paid",
+        "confirmed",
+        "delivery_scheduled",
     ]
     states = await market.messages(
         "ORDERS", "order.state.changed.v1", count=5, where=lambda b: b["orderId"] == str(command.order_id)
     )
-    assert [s["currentState"] for s in states] == ["stock_reserved", "payment_processing", "paid", "confirmed", "delivery_scheduled"]
+    assert [s["currentState"] for s in states] == [
+        "stock_reserved",
+        "payment_processing",
+        "paid",
+        "confirmed",
+        "delivery_scheduled",
+    ]
     assert len(reservations) == 2
 
 
@@ -173,18 +240,28 @@ async def test_a_payment_that_never_answers_is_refunded_then_released_then_cance
     assert refund["paymentId"] == charge["paymentId"]
     await PaymentPublishers(market.js, cipher=market.cipher("payment")).payment_refunded.publish(
         payment.PaymentRefunded(
-            refund_id=UUID(refund["refundId"]), payment_id=UUID(charge["paymentId"]), order_id=command.order_id,
-            amount=common.Money(amount=Decimal(0), currency="EUR"), outcome="voided", refunded_at=datetime.now(UTC),
+            refund_id=UUID(refund["refundId"]),
+            payment_id=UUID(charge["paymentId"]),
+            order_id=command.order_id,
+            amount=common.Money(amount=Decimal(0), currency="EUR"),
+            outcome="voided",
+            refunded_at=datetime.now(UTC),
         )
     )
-    releases = await requested(market, "INVENTORY", "inventory.reservation.release.requested.v1", command.order_id, 2)
+    releases = await requested(
+        market, "INVENTORY", "inventory.reservation.release.requested.v1", command.order_id, 2
+    )
     assert {r["reservationId"] for r in releases} == {r["reservationId"] for r in reservations}
     stock = InventoryPublishers(market.js, cipher=market.cipher("inventory"))
     for release in releases:
         await stock.stock_reservation_released.publish(
             inventory.StockReservationReleased(
-                reservation_id=UUID(release["reservationId"]), order_id=command.order_id, released_items=[],
-                reason="payment timeout", released_at=datetime.now(UTC), stock_levels=[],
+                reservation_id=UUID(release["reservationId"]),
+                order_id=command.order_id,
+                released_items=[],
+                reason="payment timeout",
+                released_at=datetime.now(UTC),
+                stock_levels=[],
             )
         )
     cancelled = await until(market, command.order_id, "cancelled")

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from services.gateway.adapters.problems import instance_of, problem
+from a4co_sdk._runtime.http_server import problem_instance as instance_of
+from services.gateway.adapters.problems import problem
 from services.gateway.config import GatewayConfig
 from services.gateway.domain.errors import OrderStateConflict, ValidationFailed
 
