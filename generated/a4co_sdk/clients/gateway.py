@@ -29,7 +29,7 @@ class GatewayClient(ApiClient):
         *,
         idempotency_key: str | None = None,
         x_request_id: str | None = None,
-        body: order.CreateOrder,
+        body: gateway.CreateOrderRequest,
         timeout: float | httpx.Timeout | None = None,
     ) -> gateway.OrderAccepted:
         """Place an order.

@@ -57,7 +57,7 @@ GATEWAY_CREATE_ORDER: EndpointSpec[gateway.OrderAccepted] = EndpointSpec(
         ),
     ),
     body=BodySpec(
-        annotation=order.CreateOrder,
+        annotation=gateway.CreateOrderRequest,
         content_type="application/json",
         required=True,
     ),

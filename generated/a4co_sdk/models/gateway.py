@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field
 from a4co_sdk._runtime.model import ContractModel
 
 from . import order
+from .order import CreateOrder
 
 
 class CancelOrderRequest(ContractModel):
@@ -46,3 +47,9 @@ class OrderAccepted(ContractModel):
     When JetStream stored the command.
     """
     links: OrderLinks
+
+
+class CreateOrderRequest(CreateOrder):
+    """
+    A CreateOrderCommand as a client sends it. The gateway chooses the order id (from the Idempotency-Key when one is given), so a body that carries `orderId` is refused with 422.
+    """

@@ -54,7 +54,7 @@ class GatewayApi(ServerInterface):
         *,
         idempotency_key: str | None,
         x_request_id: str | None,
-        body: order.CreateOrder,
+        body: gateway.CreateOrderRequest,
     ) -> gateway.OrderAccepted | HttpResponse:
         """Place an order.
 

@@ -89,7 +89,8 @@ async def place_order(
 async def _create(
     request: order.CreateOrder, order_id: UUID, message_id: UUID, *, bus: CommandBus, accepted: AcceptedOrders
 ) -> AcceptedOrder:
-    command = request.model_copy(update={"order_id": order_id})
+    # The command the contract's channel carries, not the HTTP request that asked for it.
+    command = order.CreateOrder.model_validate({**dict(request), "order_id": order_id})
     accepted_at = await bus.create_order(command, message_id=message_id)
     placed = AcceptedOrder(order_id, request.customer_id, accepted_at)
     try:
