@@ -1,0 +1,1 @@
+"""The inventory service: stock per product, reservations for the order saga, replenishment, availability."""

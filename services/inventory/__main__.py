@@ -1,0 +1,4 @@
+from services.inventory.bootstrap import build
+from services.platform.runner import main
+
+main("inventory", build)
