@@ -100,7 +100,11 @@ async def serve(settings: Settings, build: Build) -> None:
     nc: NatsClient = state.connection
     js: JetStreamContext = state.stream
     metrics = Metrics(settings.service)
-    redis = aioredis.from_url(settings.redis_url)
+    # Bounded waits: with redis-py's defaults a Redis that is down costs seconds per call, and every
+    # use of Redis here is a cache or a limiter that must degrade fast, not block a request.
+    redis = aioredis.from_url(
+        settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30
+    )
     runtime = Runtime(
         settings=settings,
         broker=broker,
