@@ -2,7 +2,7 @@
 
 import typer
 
-from a4co.cli import codegen, contracts, run, stack, streams
+from a4co.cli import auth, codegen, contracts, demo, dlq, projections, run, seed, stack, streams
 
 app = typer.Typer(
     name="a4co",
@@ -14,7 +14,12 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(codegen.app, name="codegen")
 app.add_typer(stack.app, name="stack")
 app.add_typer(streams.app, name="streams")
+app.add_typer(projections.app, name="projections")
+app.add_typer(dlq.app, name="dlq")
+app.add_typer(auth.app, name="auth")
 app.command(name="run")(run.run)
+app.command(name="seed")(seed.seed)
+app.command(name="demo")(demo.demo)
 
 
 def main() -> None:

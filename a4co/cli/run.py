@@ -1,11 +1,13 @@
 """`a4co run`: the whole marketplace on this machine, in the foreground, until Ctrl-C."""
 
+import asyncio
 import logging
 import signal
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import nats
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
@@ -15,6 +17,9 @@ from a4co.cli.stack import DEFAULT_RUN_DIR, STOP_SIGNALS, _interrupt, _summary
 from a4co.devstack import DevStackError, Stack
 from a4co.devstack.marketplace import SERVICES, Marketplace
 
+if TYPE_CHECKING:
+    from a4co.seed.loader import SeedReport
+
 
 def run(
     run_dir: Annotated[
@@ -23,6 +28,9 @@ def run(
     services: Annotated[
         str, typer.Option(help="Comma-separated services to start (default: all of them).")
     ] = ",".join(SERVICES),
+    seed: Annotated[
+        bool, typer.Option(help="Load the Jaén catalogue and the test customers (idempotent) once ready.")
+    ] = True,
 ) -> None:
     """Start NATS, Redis and every service; provision the contract's streams; stop cleanly on Ctrl-C."""
     console = Console()
@@ -42,6 +50,13 @@ def run(
         console.print(_services(market, time.monotonic() - started))
         for warning in market.provisioning_warnings:
             console.print(f"[yellow]provisioning:[/] {warning}", highlight=False)
+        if seed:
+            report = asyncio.run(_seed(stack.nats_url, stack.layout.root / "keys"))
+            console.print(
+                f"seeded {report.artisans} artisans, {report.products} products, {report.customers} "
+                f"customers through their events ({report.stored} stored, {report.duplicates} already there)",
+                highlight=False,
+            )
         entry = market.url("gateway") if "gateway" in market.processes else "(no gateway)"
         console.print(
             f"[bold green]the marketplace is up[/] at {entry}: try `a4co demo --orders 20`; Ctrl-C stops it",
@@ -63,6 +78,17 @@ def run(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     console.print("stopped")
+
+
+async def _seed(nats_url: str, keys_dir: Path) -> "SeedReport":
+    from a4co.seed.loader import load_seed  # noqa: PLC0415 - needs the generated SDK
+    from services.platform.security import KeyStore  # noqa: PLC0415
+
+    client = await nats.connect(nats_url, connect_timeout=5)
+    try:
+        return await load_seed(client.jetstream(), KeyStore(keys_dir))
+    finally:
+        await client.close()
 
 
 def _watch(market: Marketplace) -> None:

@@ -9,6 +9,7 @@ free ports and tests can run two marketplaces at once).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -136,6 +137,9 @@ class Marketplace:
             )
             self.processes[name].process.start()
         self.wait_ready(self.names, timeout=timeout)
+        (self.stack.layout.root / "services.json").write_text(
+            json.dumps({name: service.url for name, service in self.processes.items()}, indent=2) + "\n"
+        )
 
     def wait_ready(self, names: Iterable[str], *, timeout: float = READY_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout

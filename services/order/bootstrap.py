@@ -24,7 +24,7 @@ from services.order.adapters.view import order_view
 from services.order.application.handlers import OrderUseCases
 from services.order.domain.events import Line
 from services.order.domain.order import SagaTimeouts
-from services.platform.eventstore import EventStore, JetStreamRepository, Relay, RelayedCommit
+from services.platform.eventstore import EventStore, JetStreamRepository, Relay, RelayConfig, RelayedCommit
 from services.platform.kit import Kit
 from services.platform.probes import Probes
 from services.platform.runner import Runtime, Service
@@ -206,7 +206,10 @@ async def build(runtime: Runtime) -> Service:
                         product_category=category, artisan_tier="all"
                     ).observe(float(o.total))
 
-    relay = Relay(runtime.js, ES_ORDERS_STREAM, "order-relay", before_ack=index)
+    # A short ack_wait: after a crash the new relay waits this long for commits the old one left in flight.
+    relay = Relay(
+        runtime.js, ES_ORDERS_STREAM, "order-relay", config=RelayConfig(ack_wait=10.0), before_ack=index
+    )
 
     async def deadlines() -> None:
         """Act on every passed deadline, also those that passed while the service was down."""

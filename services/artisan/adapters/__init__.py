@@ -1,0 +1,1 @@
+"""Tables and repositories of the artisan directory and of artisans' orders and earnings."""

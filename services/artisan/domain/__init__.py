@@ -1,0 +1,1 @@
+"""Great-circle geometry and the performance evaluation's rules. Pure."""

@@ -1,0 +1,1 @@
+"""Tables, the catalogue writer and searches (SQLite FTS5, PostgreSQL full text), and the answer cache."""

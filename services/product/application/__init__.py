@@ -1,0 +1,1 @@
+"""Use cases of the product service: projection handlers and queries."""
