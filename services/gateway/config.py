@@ -4,8 +4,8 @@
   (`10/second`, `1000/hour`);
 - `A4CO_GATEWAY_RATE_LIMIT_ADDRESS` (`600/minute`): requests per client address without a token (many
   users share one NAT);
-- `A4CO_GATEWAY_TIMEOUT_SCALE` (`1`): multiplies every downstream time budget (80 % of the route's SLA);
-  above 1 on slow machines and in tests;
+- `A4CO_GATEWAY_TIMEOUT_SCALE` (`1`): multiplies every downstream time budget (3 x the called
+  operation's SLA); above 1 on slow machines and in tests;
 - `A4CO_GATEWAY_BREAKER_FAILURES` (`5`): consecutive failures that open a downstream service's circuit;
 - `A4CO_GATEWAY_BREAKER_OPEN_SECONDS` (`10`): how long an open circuit refuses calls before one trial;
 - `A4CO_GATEWAY_TOKEN_CACHE_SECONDS` (`300`): longest time a valid token's verdict is remembered (never

@@ -35,7 +35,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
@@ -98,6 +98,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _JSON_MEDIA = re.compile(r"^application/(json|[a-z0-9.!#$&^_-]+\+json)\s*(;.*)?$", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_ERRORS = 100
+# Status of a request whose client disconnected first (nginx's convention): for logs, never received.
+_CLIENT_CLOSED_REQUEST = 499
 _MAX_MESSAGE = 500
 
 
@@ -373,6 +375,13 @@ class _Operation:
                 return await self._answer(request, request_id)
             except HttpProblem as problem:
                 return self.problems.response(request, problem)
+            except ClientDisconnect:
+                # The caller gave up (its time budget ran out) while sending the body: nobody is left to
+                # answer, and it is not this service failing.
+                logger.info(
+                    "%s (%s %s): the client went away", self.endpoint.id, request.method, request.url.path
+                )
+                return Response(status_code=_CLIENT_CLOSED_REQUEST)
             except Exception:
                 logger.exception("%s (%s %s) failed", self.endpoint.id, request.method, request.url.path)
                 return self.problems.response(request, HttpProblem(500))

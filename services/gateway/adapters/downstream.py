@@ -53,6 +53,10 @@ def is_failure(exc: BaseException) -> bool:
     return isinstance(exc, Forbidden)
 
 
+BUDGET_PER_SLA = 3.0
+"""A downstream call's time budget, in multiples of the called operation's SLA."""
+
+
 def breaker_for(name: str, *, failures: int = 5, open_for: float = 10.0) -> CircuitBreaker:
     """The platform's breaker, counting what `is_failure` says is the service failing."""
     return CircuitBreaker(name, failure_threshold=failures, reset_timeout=open_for, is_failure=is_failure)
@@ -67,8 +71,14 @@ class Downstream:
         self.timeout_scale = timeout_scale
 
     def budget(self, sla_ms: float) -> float:
-        """Seconds for a call whose answer is due within `sla_ms`: 80 %, leaving the rest to the gateway."""
-        return sla_ms * 0.8 / 1000 * self.timeout_scale
+        """Seconds a call to an operation with an SLA of `sla_ms` may take before the gateway gives up.
+
+        A multiple of the SLA, not a share of it: the SLA is a p99 target, and the budget is there to cut
+        off a service that hangs, not to turn its slow-but-healthy answers into errors. At 0.8 x SLA the
+        auth check (50 ms SLA, so 40 ms) failed `POST /api/orders` with a 504 whenever the 2-core machine
+        was busy; a late answer is better for the customer than no answer.
+        """
+        return sla_ms * BUDGET_PER_SLA / 1000 * self.timeout_scale
 
     async def call(self, call: Callable[[], Awaitable[T]], *, budget: float) -> T:
         """The call's result; raises a `GatewayError`, or the SDK's `BadRequest`/`NotFound`/`HttpError`

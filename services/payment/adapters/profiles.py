@@ -1,12 +1,13 @@
 """The customer's payment profile from the user service: `GET /api/users/{userId}/payment-profile`.
 
-The design document's matrix gives this call an SLA under 100 ms. The saga waits on the validation, so a
-slow or dead user service must not make it wait: each call is bounded by `timeout` (80 ms by default,
-below the SLA, whatever httpx's own phases do), and a circuit breaker stops calling after consecutive
-failures and answers at once. Either way the answer is `ProfileProblem.UNAVAILABLE`, which becomes the
-rejection `profile_unavailable`: the saga compensates rather than waits. A 404 is an answer (the customer
-is unknown), not a failure of the service; 401/403 mean this service's token was refused (a configuration
-fault, logged as an error) and count as unavailable without tripping the breaker.
+The design document's matrix gives this call an SLA under 100 ms. Each call is bounded by `timeout` (300
+ms by default: three times the SLA, which is a p99 target and not a deadline; at 80 ms a busy 2-core
+machine turned most validations into rejections), and a circuit breaker stops calling after consecutive
+failures and answers at once. Either way the answer is `ProfileProblem.UNAVAILABLE`: the validation is
+retried after the consumer's backoff, and only its last attempt answers `profile_unavailable`
+(`application.methods.PROFILE_ATTEMPTS`); the saga's deadline on the step bounds the wait. A 404 is an
+answer (the customer is unknown), not a failure of the service; 401/403 mean this service's token was
+refused (a configuration fault, logged as an error) and count as unavailable without tripping the breaker.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ __all__ = ["PROFILE_TIMEOUT", "UserProfiles", "dependency_failed", "to_profile"]
 
 log = logging.getLogger(__name__)
 
-PROFILE_TIMEOUT = 0.08
+PROFILE_TIMEOUT = 0.3
 
 
 def dependency_failed(exc: BaseException) -> bool:

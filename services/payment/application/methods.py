@@ -27,12 +27,13 @@ from services.payment.adapters.validations import Answered, find_answer, record_
 from services.payment.adapters.vault import find_method, save_method
 from services.payment.adapters.velocity import record_order, velocity
 from services.payment.application.metrics import PaymentMetrics
-from services.payment.application.ports import ProfileSource, VaultBehindError
+from services.payment.application.ports import ProfileSource, ProfileUnavailableError, VaultBehindError
 from services.payment.domain.validation import Profile, ProfileProblem, assess
 from services.platform.security import AesGcmFieldCipher
 from services.platform.unit_of_work import UnitOfWork
 
 __all__ = [
+    "PROFILE_ATTEMPTS",
     "count_order",
     "keep_method",
     "prefetched_profile",
@@ -44,6 +45,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ProcessBatch = Callable[[Sequence[Delivery]], Awaitable[list[Outcome]]]
+PROFILE_ATTEMPTS = 3
+"""Deliveries of a validation request before an unreachable user service makes the method invalid."""
+
 _profiles: ContextVar[Mapping[UUID, Profile | ProfileProblem] | None] = ContextVar(
     "payment_profiles", default=None
 )
@@ -162,6 +166,11 @@ async def validate_method(
     """Answer once per validation id; a repeated request gets the answer given the first time."""
     answered = await find_answer(uow.session, request.validation_id)
     if answered is None:
+        if profile is ProfileProblem.UNAVAILABLE and received.delivery.attempt < PROFILE_ATTEMPTS:
+            raise ProfileUnavailableError(
+                f"no payment profile for customer {request.customer_id} (delivery "
+                f"{received.delivery.attempt} of {PROFILE_ATTEMPTS} before answering profile_unavailable)"
+            )
         method = await find_method(uow.session, cipher, request.payment_method_id)
         if (
             method is None

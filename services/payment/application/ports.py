@@ -20,13 +20,27 @@ from services.payment.domain.methods import StoredMethod
 from services.payment.domain.processor import ProcessorOutcome
 from services.payment.domain.validation import Profile, ProfileProblem
 
-__all__ = ["MethodVault", "PaymentProcessor", "PaymentsIndex", "ProfileSource", "VaultBehindError"]
+__all__ = [
+    "MethodVault",
+    "PaymentProcessor",
+    "PaymentsIndex",
+    "ProfileSource",
+    "ProfileUnavailableError",
+    "VaultBehindError",
+]
 
 
 class VaultBehindError(RuntimeError):
     """A method the vault has not received yet (`user.payment.method.added` travels on another stream, to
     another consumer): the delivery is retried once, after the consumer's first backoff, before the method
     is treated as unknown."""
+
+
+class ProfileUnavailableError(RuntimeError):
+    """The user service did not give the customer's payment profile: the delivery is retried after the
+    consumer's backoff (`PROFILE_ATTEMPTS` deliveries in all) before the method is answered
+    `profile_unavailable`. A blip of the user service must not cancel a customer's order; one that stays
+    down is answered for by the saga's deadline on this step."""
 
 
 class MethodVault(abc.ABC):

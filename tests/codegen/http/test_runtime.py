@@ -163,3 +163,39 @@ async def test_a_handler_answering_outside_the_contract_is_a_500(bikes_build: An
     # An undocumented status is sent as the handler said, and logged once.
     assert undocumented.status_code == 418
     assert "getMetrics answered 418, which its contract does not document" in caplog.text
+
+
+async def test_a_client_gone_before_its_body_arrived_is_not_a_server_error(
+    bikes_build: Any, caplog: Any
+) -> None:
+    import rental_impl  # noqa: PLC0415
+    from bikes_sdk.servers.rental import app  # noqa: PLC0415
+
+    application = app(rental_impl.RentalService(), authenticator=rental_impl.TokenAuthenticator())
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}  # the caller's budget ran out: it hung up
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/rentals",
+        "raw_path": b"/rentals",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"authorization", b"Bearer rider:ana"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("bikes.test", 80),
+    }
+    with caplog.at_level(logging.INFO):
+        await application(scope, receive, send)
+    assert "startRental (POST /rentals): the client went away" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert sent[0]["status"] == 499

@@ -241,14 +241,20 @@ async def test_health_readiness_and_metrics_by_outcome(market: Market) -> None:
     assert "a4co_payment_refunds_total" in metrics
 
 
-async def test_without_the_user_service_a_method_is_invalid_at_once_not_left_waiting(market: Market) -> None:
+async def test_a_validation_waits_for_a_user_service_that_is_down_and_answers_once_it_is_back(
+    market: Market,
+) -> None:
     customer_id, [card] = await saved(market, GOOD)
     user = market.running.market.process("user")
     user.kill()
     user.wait(10)
     try:
         validation_id = await market.validate(customer_id, card)
-        answer = await market.one("payment.method.validated.v1", timeout=5.0, validationId=str(validation_id))
-        assert (answer["isValid"], answer["rejection"]) == (False, "profile_unavailable")
+        await asyncio.sleep(2.0)  # delivered, failed to get the profile, waiting for its redelivery
+        assert await market.count("payment.method.validated.v1", validationId=str(validation_id)) == 0
     finally:
         await asyncio.to_thread(market.running.market.restart, "user")
+    # Redelivered after the consumer's first backoff (5 s), now with a profile: a real answer.
+    answer = await market.one("payment.method.validated.v1", timeout=20.0, validationId=str(validation_id))
+    assert answer["isValid"] is True
+    assert "rejection" not in answer

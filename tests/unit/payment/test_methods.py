@@ -15,7 +15,7 @@ from services.payment.adapters.validations import payment_method_validations, pr
 from services.payment.adapters.vault import SqlVault, payment_methods
 from services.payment.adapters.velocity import prune_orders, velocity
 from services.payment.application import methods
-from services.payment.application.ports import ProfileSource, VaultBehindError
+from services.payment.application.ports import ProfileSource, ProfileUnavailableError, VaultBehindError
 from services.payment.domain.validation import Profile, ProfileMethod, ProfileProblem
 from services.platform.database import Database
 from services.platform.security import AesGcmFieldCipher
@@ -223,13 +223,31 @@ async def test_a_valid_card_is_answered_with_its_details_and_the_answer_is_kept(
         assert len((await session.execute(select(payment_method_validations))).all()) == 1
 
 
-async def test_an_unreachable_user_service_makes_the_method_invalid_at_once(
+async def test_an_unreachable_user_service_is_retried_then_makes_the_method_invalid(
     db: Database, cipher: AesGcmFieldCipher
 ) -> None:
     added = card_added(uuid4())
     await keep(db, cipher, added)
-    [answer] = await validate(db, cipher, validation(added), ProfileProblem.UNAVAILABLE)
+    request = validation(added)
+    for attempt in range(1, methods.PROFILE_ATTEMPTS):
+        with pytest.raises(ProfileUnavailableError):
+            await validate(db, cipher, request, ProfileProblem.UNAVAILABLE, attempt=attempt)
+    [answer] = await validate(
+        db, cipher, request, ProfileProblem.UNAVAILABLE, attempt=methods.PROFILE_ATTEMPTS
+    )
     assert (answer["isValid"], answer["rejection"]) == (False, "profile_unavailable")
+
+
+async def test_a_profile_back_on_the_retry_gives_a_real_answer(
+    db: Database, cipher: AesGcmFieldCipher
+) -> None:
+    added = card_added(uuid4())
+    await keep(db, cipher, added)
+    request = validation(added)
+    with pytest.raises(ProfileUnavailableError):
+        await validate(db, cipher, request, ProfileProblem.UNAVAILABLE, attempt=1)
+    [answer] = await validate(db, cipher, request, listing(added), attempt=2)
+    assert answer["isValid"] is True
 
 
 async def test_recent_orders_of_the_customer_raise_the_risk(db: Database, cipher: AesGcmFieldCipher) -> None:
