@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run demo test test-fast test-slow lint format check-generated check-compat generate lock bench clean
+.PHONY: help setup run demo test test-fast test-slow lint format check-generated check-compat generate sdk lock bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ format: setup ## format the code
 generate: setup ## regenerate generated/ from the contracts
 	$(BIN)/a4co codegen generate
 
+sdk: check-generated ## build the SDK wheel for integrators into dist/
+	$(UV) build --wheel generated -o dist
+
 check-generated: setup ## fail when generated/ is stale
 	$(BIN)/a4co codegen check
 
@@ -71,4 +74,4 @@ lock: | $(UV) ## re-resolve the dependency pins after editing pyproject.toml
 	$(UV) lock --python $(PYTHON)
 
 clean: ## remove caches and local state (keeps .venv)
-	rm -rf .run .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .run dist .pytest_cache .mypy_cache .ruff_cache
