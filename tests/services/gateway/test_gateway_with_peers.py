@@ -1,31 +1,28 @@
-"""The gateway with the real services that exist, and its contract checked by schemathesis.
+"""The gateway with the real services that exist.
 
 Each query route is proxied to its service: where the service exists (`services/<name>/__main__.py`) it
 runs here and the gateway must answer what the contract documents (200 with the service's body, or its
 404); where it does not exist yet, the route must answer 503 problem+json with `Retry-After`. The test
 needs no change when a service lands. With the real order service, a placed order is followed until
-the order service has created it.
+the order service has created it. The gateway's contract is checked by schemathesis with every
+service running and seeded, in tests/contract/test_every_service_contract.py.
 """
 
 import asyncio
-import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import hypothesis
 import pytest
-import schemathesis
 from pydantic import BaseModel
-from schemathesis.checks import CHECKS, load_all_checks, positive_data_acceptance
 
 from a4co.devstack.ports import free_port
 from a4co_sdk.models import analytics, artisan, gateway, inventory, order, product, user
 from services.platform.ids import customer_id
 from services.platform.security import UserTokenIssuer
-from tests.services.gateway.stubs import CONTRACTS, example
+from tests.services.gateway.stubs import example
 from tests.services.harness import Running, running
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -126,47 +123,3 @@ async def test_a_placed_order_is_followed_until_the_order_service_has_it(
     view = order.OrderView.model_validate_json(followed.content)
     assert view.order_id == accepted.order_id
     assert view.customer_id == MARIA
-
-
-load_all_checks()
-
-
-@pytest.mark.parametrize("mode", list(schemathesis.GenerationMode), ids=lambda mode: mode.value)
-def test_the_gateway_answers_as_its_contract_says(
-    service: Running, mode: schemathesis.GenerationMode
-) -> None:
-    """Every documented status and body, whichever peers run: a peer that is down is a documented 503."""
-    schema = schemathesis.openapi.from_path(CONTRACTS / "gateway.yaml")
-    schema.config.update(base_url=service.market.url("gateway"))
-    token = UserTokenIssuer(service.keys).issue(MARIA, ["customer", "admin"])
-    operations = [result.ok() for result in schema.get_all_operations()]
-    if mode is schemathesis.GenerationMode.NEGATIVE:
-        operations = [op for op in operations if len(op.body) or len(op.query) or len(op.path_parameters)]
-    all_checks = list(CHECKS.get_all())
-    for operation in operations:
-        # On a proxied route the gateway passes the service's 400 through: whether schema-valid data is
-        # accepted there is the service's contract (a rule such as minPrice <= maxPrice cannot be in a
-        # schema), checked by the service's own tests. Every other check applies to the gateway.
-        proxied = "x-a4co-proxy" in operation.definition.raw
-        checks = [c for c in all_checks if not (proxied and c is positive_data_acceptance)]
-        _conforms(operation, mode, {"Authorization": f"Bearer {token}"}, checks)
-
-
-_URI_PATH_VALUE = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]*")
-
-
-def _conforms(
-    operation: Any, mode: schemathesis.GenerationMode, headers: dict[str, str], checks: list[Any]
-) -> None:
-    @hypothesis.settings(
-        max_examples=25,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(hypothesis.HealthCheck),
-        derandomize=True,
-    )
-    @hypothesis.given(case=operation.as_strategy(mode))
-    def check(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers=headers, checks=checks)
-
-    check()
