@@ -37,7 +37,7 @@ from services.gateway.adapters.tracking import BehaviorTracker
 from services.gateway.adapters.users import GatewayAuthenticator, Identities, UserTokens
 from services.gateway.api import Gateway, Queries
 from services.gateway.config import GatewayConfig
-from services.platform.kit import PROBLEM_TYPES, Kit
+from services.platform.kit import Kit
 from services.platform.runner import Runtime, Service
 
 DOWNSTREAM = ("auth", "order", "inventory", "product", "artisan", "analytics", "user")
@@ -101,10 +101,10 @@ async def build(runtime: Runtime) -> Service:
         tracker=tracker,
     )
     runtime.metrics.registry.register(GatewayCollector(downstream.values(), limiter, tracker))
-    application = app(
+    application = kit.http(
+        app,
         api,
         authenticator=GatewayAuthenticator(identities),
-        problem_types=PROBLEM_TYPES,
         middleware=[Middleware(RateLimitMiddleware, limiter=limiter, identities=identities)],
     )
     service = kit.service(application, [])

@@ -175,7 +175,10 @@ async def modify_order_items(
     if problems:
         count = len(problems)
         raise errors.ValidationFailed(
-            f"The changes have {count} problem{'s' if count != 1 else ''}: quantities can only be lowered.",
+            f"The changes have {count} problem{'s' if count != 1 else ''}: "
+            + "; ".join(p["message"] for p in problems[:3])
+            + ("; ..." if count > 3 else "")
+            + " (lines can only be lowered or removed, each product once).",
             errors=problems,
         )
     accepted_at = await bus.modify_order_items(
