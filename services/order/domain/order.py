@@ -63,11 +63,18 @@ class OrderStateConflict(Exception):  # noqa: N818 - a domain outcome the API an
 
 @dataclass(frozen=True, slots=True)
 class SagaTimeouts:
-    """How long each step may take. The reservation hold covers the steps up to the pivot."""
+    """How long each step may take. The reservation hold covers the steps up to the pivot.
 
-    step: timedelta = timedelta(seconds=10)
-    reservation_hold: timedelta = timedelta(minutes=2)
-    payment: timedelta = timedelta(seconds=30)
+    A deadline is for an answer that will never come (a participant that is gone), not for a slow one:
+    it must outlast a crash of this service. The answers of the inventory come through the design
+    document's `order-service-inventory` consumer, whose `ack_wait` is 30 s: the answers a killed
+    orchestrator had fetched come back only then. With 10 s steps, every order in flight at a crash was
+    cancelled (measured by the crash test); 60 s leaves the restart and the redelivery room.
+    """
+
+    step: timedelta = timedelta(seconds=60)
+    reservation_hold: timedelta = timedelta(minutes=3)
+    payment: timedelta = timedelta(seconds=60)
     notify: timedelta = timedelta(seconds=10)
     delivery: timedelta = timedelta(seconds=30)
     compensation: timedelta = timedelta(seconds=30)

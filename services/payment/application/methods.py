@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 ProcessBatch = Callable[[Sequence[Delivery]], Awaitable[list[Outcome]]]
 PROFILE_ATTEMPTS = 3
 """Deliveries of a validation request before an unreachable user service makes the method invalid."""
+PROFILES_IN_FLIGHT = 8
+"""Profile requests at once. After a restart the backlog arrives as one batch: hundreds of requests at
+once made the user service answer after the timeout, opening the breaker for every order waiting."""
 
 _profiles: ContextVar[Mapping[UUID, Profile | ProfileProblem] | None] = ContextVar(
     "payment_profiles", default=None
@@ -122,7 +125,13 @@ def prefetching_profiles(process: ProcessBatch, source: ProfileSource) -> Proces
 
     async def run(deliveries: Sequence[Delivery]) -> list[Outcome]:
         customers = list(dict.fromkeys(c for d in deliveries if (c := _customer_of(d)) is not None))
-        profiles = await asyncio.gather(*(source.profile(customer) for customer in customers))
+        gate = asyncio.Semaphore(PROFILES_IN_FLIGHT)
+
+        async def fetch(customer: UUID) -> Profile | ProfileProblem:
+            async with gate:  # waiting here is not counted in the call's timeout
+                return await source.profile(customer)
+
+        profiles = await asyncio.gather(*(fetch(customer) for customer in customers))
         with use_profiles(dict(zip(customers, profiles, strict=True))):
             return await process(deliveries)
 

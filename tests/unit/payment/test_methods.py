@@ -1,5 +1,6 @@
 """The vault, the order velocity and the validation use case on a real SQLite file."""
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -296,6 +297,29 @@ async def test_profiles_are_fetched_before_the_batch_transaction_once_per_custom
     assert source.asked == [customer]
     assert seen == [profile] * 3
     assert methods.prefetched_profile(customer) is ProfileProblem.UNAVAILABLE  # outside the batch: none
+
+
+async def test_a_backlog_of_customers_is_fetched_a_few_at_a_time() -> None:
+    in_flight = most = 0
+
+    class Slow(ProfileSource):
+        async def profile(self, customer_id: UUID) -> Profile | ProfileProblem:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            await asyncio.sleep(0.001)
+            in_flight -= 1
+            return Profile(blocked=False)
+
+    async def batch(deliveries: Sequence[Delivery]) -> list[Outcome]:
+        return [Outcome(Verdict.ACK)] * len(deliveries)
+
+    deliveries = [
+        Delivery("payment.method.validation.requested.v1", orjson.dumps({"customerId": str(uuid4())}), {})
+        for _ in range(50)
+    ]
+    assert len(await methods.prefetching_profiles(batch, Slow())(deliveries)) == 50
+    assert most == methods.PROFILES_IN_FLIGHT
 
 
 def test_money_helper_is_in_euros() -> None:
