@@ -16,25 +16,14 @@ from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 
+from .consuming import delivery_of
 from .jetstream_config import consumer_config
 from .sensitive import FieldCipher
-from .subscribing import DeadLetterSink, Delivery, Dispatcher, Route, settle
+from .subscribing import DeadLetterSink, Dispatcher, Route, settle
 
 __all__ = ["register"]
 
 log = logging.getLogger(__name__)
-
-
-def _delivery(message: NatsMessage) -> Delivery:
-    raw = message.raw_message
-    metadata = raw.metadata
-    return Delivery(
-        subject=raw.subject,
-        body=raw.data,
-        headers=raw.headers or {},
-        attempt=metadata.num_delivered or 1,
-        stream_sequence=metadata.sequence.stream if metadata.sequence else 0,
-    )
 
 
 async def _raw_body(message: StreamMessage[Any]) -> bytes:
@@ -46,7 +35,7 @@ def _handler(
     dispatcher: Dispatcher, dead_letters: DeadLetterSink | None
 ) -> Callable[[NatsMessage], Awaitable[None]]:
     async def handle(message: NatsMessage) -> None:
-        outcome = await dispatcher.dispatch(_delivery(message))
+        outcome = await dispatcher.dispatch(delivery_of(message.raw_message))
         await settle(
             outcome,
             ack=message.ack,

@@ -11,7 +11,7 @@ room for a unit of work; the batch that runs them puts its unit of work in a con
 """
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import TracebackType
@@ -74,6 +74,10 @@ class UnitOfWork(abc.ABC):
         """Record the messages as processed by `consumer`; return those not processed before."""
 
     @abc.abstractmethod
+    async def release(self, consumer: str, message_ids: Collection[UUID]) -> None:
+        """Undo this unit's `claim` of ids that were not processed after all (only ids it claimed)."""
+
+    @abc.abstractmethod
     async def _begin(self) -> None: ...
 
     @abc.abstractmethod
@@ -109,6 +113,9 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def claim(self, consumer: str, message_ids: Sequence[UUID]) -> set[UUID]:
         return await inbox.claim(self.session, consumer, message_ids)
+
+    async def release(self, consumer: str, message_ids: Collection[UUID]) -> None:
+        await inbox.release(self.session, consumer, message_ids)
 
     async def _begin(self) -> None:
         if self._session is not None:
@@ -170,6 +177,10 @@ class FakeUnitOfWork(UnitOfWork):
         new = set(message_ids) - done
         self._claims.setdefault(consumer, set()).update(new)
         return new
+
+    async def release(self, consumer: str, message_ids: Collection[UUID]) -> None:
+        self._check_open()
+        self._claims.get(consumer, set()).difference_update(message_ids)
 
     def _check_open(self) -> None:
         if not self._open:

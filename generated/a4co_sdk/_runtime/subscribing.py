@@ -161,11 +161,18 @@ class Dispatcher:
                 self._by_subject[subject] = route
             return route
 
-    def decode(self, route: Route, delivery: Delivery) -> Received[Any]:
-        """Decode and validate; raises DecodeError."""
+    def envelope(self, route: Route, delivery: Delivery) -> ReceivedEnvelope:
+        """What the headers say about the message (its id, its flow), before anything is validated."""
+        return read_envelope(route.operation.messages[0].header_roles, delivery.headers)
+
+    def decode(
+        self, route: Route, delivery: Delivery, envelope: ReceivedEnvelope | None = None
+    ) -> Received[Any]:
+        """Decode and validate; raises DecodeError. `envelope`: `self.envelope(…)`, when already read."""
         operation = route.operation
         messages = operation.messages
-        envelope = read_envelope(messages[0].header_roles, delivery.headers)
+        if envelope is None:
+            envelope = self.envelope(route, delivery)
         message = self._pick_message(messages, delivery)
         kind: Literal["undecodable", "invalid"]
         try:

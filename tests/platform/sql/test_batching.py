@@ -255,6 +255,60 @@ async def test_bad_messages_are_dead_and_unknown_subjects_skipped_without_stoppi
     assert await backend.processed() == {message_id(good)}
 
 
+async def test_a_dead_copy_does_not_take_the_claim_from_a_good_copy_in_the_same_batch(
+    backend: Backend,
+) -> None:
+    handlers = Handlers()
+    process = transactional_batch(backend.factory, dispatcher_for(handlers))
+    good = delivery()
+    broken = dataclasses.replace(good, body=b"\x00not json")  # the same message id, an undecodable body
+
+    outcomes = await process([broken, good])
+
+    assert [o.verdict for o in outcomes] == [Verdict.DEAD, Verdict.ACK]
+    assert handlers.runs == [message_id(good)]
+    assert await backend.processed() == {message_id(good)}
+
+
+async def test_a_dead_message_leaves_its_id_free_so_that_its_replay_runs(backend: Backend) -> None:
+    handlers = Handlers()
+    process = transactional_batch(backend.factory, dispatcher_for(handlers))
+    good = delivery()
+    invalid = dataclasses.replace(good, body=b'{"orderId": "not-a-uuid"}')
+
+    outcomes = await process([invalid, dataclasses.replace(invalid)])  # two dead copies: released once
+    assert [o.verdict for o in outcomes] == [Verdict.DEAD, Verdict.DEAD]
+    assert await backend.processed() == set()
+
+    assert await process([good]) == [Outcome(Verdict.ACK)]  # the replay from the dead letter queue
+    assert handlers.runs == [message_id(good)]
+
+
+async def test_a_copy_of_a_processed_message_is_dead_when_its_body_is(backend: Backend) -> None:
+    handlers = Handlers()
+    process = transactional_batch(backend.factory, dispatcher_for(handlers))
+    good = delivery()
+    await process([good])
+
+    (outcome,) = await process([dataclasses.replace(good, body=b"\x00not json", attempt=2)])
+
+    assert outcome.verdict is Verdict.DEAD
+    assert await backend.processed() == {message_id(good)}
+
+
+async def test_after_a_handler_fails_dead_messages_stay_dead_and_the_rest_run_alone(backend: Backend) -> None:
+    handlers = Handlers()
+    process = transactional_batch(backend.factory, dispatcher_for(handlers))
+    dead, first, failing, last = delivery(body=b"\x00not json"), delivery(), delivery(), delivery()
+    handlers.failing.add(message_id(failing))
+
+    outcomes = await process([dead, first, failing, last])
+
+    assert [o.verdict for o in outcomes] == [Verdict.DEAD, Verdict.ACK, Verdict.RETRY, Verdict.ACK]
+    assert handlers.runs == [message_id(d) for d in (first, failing, first, last)]
+    assert await backend.processed() == {message_id(first), message_id(last)}
+
+
 async def test_without_a_message_id_a_message_is_dead_even_when_its_contract_has_no_headers() -> None:
     handlers = Handlers()
     loose = dataclasses.replace(ORDER_CREATED, headers=None)

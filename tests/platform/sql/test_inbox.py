@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from services.platform.database import Database
-from services.platform.inbox import claim, processed_messages, prune_processed
+from services.platform.inbox import claim, processed_messages, prune_processed, release
 
 
 async def test_a_claim_returns_only_the_ids_not_seen_before(db: Database) -> None:
@@ -83,3 +83,40 @@ async def test_pruning_deletes_old_records_in_batches_and_keeps_recent_ones(db: 
         left = await session.execute(select(func.count()).select_from(processed_messages))
         assert left.scalar_one() == 5
         assert await claim(session, "orders", recent) == set()
+
+
+async def test_a_batch_with_copies_and_ids_claimed_before_returns_each_new_id_once(db: Database) -> None:
+    earlier = [uuid4() for _ in range(100)]
+    async with db.transaction() as session:
+        assert await claim(session, "orders", earlier) == set(earlier)
+    new = [uuid4() for _ in range(400)]
+    batch = [*new, *earlier, *new[:50], *earlier[:10]]  # copies inside the batch, and of earlier batches
+    async with db.transaction() as session:
+        assert await claim(session, "orders", batch) == set(new)
+    async with db.transaction(read_only=True) as session:
+        stored = select(func.count()).select_from(processed_messages)
+        assert (await session.execute(stored)).scalar_one() == 500
+        # Stored as SQLAlchemy stores a Uuid, so ordinary queries on the column find the ids.
+        found = select(processed_messages.c.message_id).where(processed_messages.c.message_id.in_(new[:3]))
+        assert set((await session.execute(found)).scalars()) == set(new[:3])
+
+
+async def test_a_released_claim_is_free_again_and_the_others_stay(db: Database) -> None:
+    kept, released = uuid4(), uuid4()
+    async with db.transaction() as session:
+        assert await claim(session, "orders", [kept, released]) == {kept, released}
+        await release(session, "orders", {released})
+        await release(session, "orders", set())
+    async with db.transaction() as session:
+        assert await claim(session, "orders", [kept, released]) == {released}
+
+
+async def test_release_frees_only_the_consumer_it_names(db: Database) -> None:
+    message = uuid4()
+    async with db.transaction() as session:
+        await claim(session, "orders", [message])
+        await claim(session, "analytics", [message])
+        await release(session, "analytics", [message])
+    async with db.transaction() as session:
+        assert await claim(session, "orders", [message]) == set()
+        assert await claim(session, "analytics", [message]) == {message}
