@@ -1,6 +1,5 @@
 """The loader: YAML read as JSON, `$ref`s resolved across files, origins kept, cycles caught."""
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -229,12 +228,10 @@ components:
 # -- the contract set -----------------------------------------------------------------------------------
 
 
-def test_the_real_contracts_load_fast() -> None:
-    started = time.perf_counter()
+def test_the_real_contracts_load() -> None:
+    """How long it takes (under 0.5 s is the target) is `python -m bench --only toolchain`."""
     contracts = load_contracts(CONTRACTS)
     model = read_asyncapi(contracts)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.5, f"loading the contracts took {elapsed:.3f} s"
     assert contracts.asyncapi.file == "asyncapi.yaml"
     assert "order" in contracts.schemas
     assert contracts.schemas["order"].file == "schemas/order.yaml"

@@ -3,7 +3,6 @@
 import asyncio
 import os
 import subprocess
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -38,11 +37,9 @@ async def test_diff_exits_1_until_apply_yes_brings_the_server_in_sync(js, nats_u
     assert "order-service-inventory" in differs.stdout
     assert "replicas clamped from 3 to 1" in differs.stdout
 
-    started = time.perf_counter()
-    applied = await invoke("streams", "apply", "--nats-url", nats_url, "--yes")
+    applied = await invoke("streams", "apply", "--nats-url", nats_url, "--yes")  # timed in bench/toolchain.py
     assert applied.exit_code == 0, applied.output
     assert f"{len(STREAMS) + len(CONSUMERS)} created" in applied.output
-    assert time.perf_counter() - started < 5
 
     in_sync = await asyncio.to_thread(run_a4co, "streams", "diff", "--nats-url", nats_url)
     assert in_sync.returncode == 0, in_sync.stdout + in_sync.stderr

@@ -1,28 +1,31 @@
-"""The availability query under load: the design document's SLA, p99 under 100 ms at 500 requests/s.
+"""The availability query under concurrent requests: every answer correct, from the cache or not.
 
-Open loop (latency counted from when each request was due), one service token (order's), 50 products,
-so the first requests miss the cache and the rest hit it.
+50 products, each asked for many times at once by one caller (order's service token), so the first
+requests miss the cache and fill it while others already hit it. What the answers must be is checked
+here; how fast they come at 500 requests/s (the design document's SLA, p99 under 100 ms) is measured by
+`python -m bench --only queries`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+import httpx
 import pytest
 
+from a4co_sdk.models import inventory
 from a4co_sdk.publishers.product import ProductPublishers
-from bench.http_load import run_load
 from services.platform.security import ServiceTokenIssuer
 from tests.services.harness import Running, running
 from tests.unit.inventory.builders import listed
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration]
 
-RATE = 500
-SECONDS = 6
+REQUESTS = 500
 
 
 @pytest.fixture(scope="module")
@@ -38,23 +41,30 @@ async def _projected(service: Running, count: int) -> None:
     assert info.delivered.stream_seq >= count
 
 
-async def test_p99_is_under_100_ms_at_500_requests_a_second(service: Running) -> None:
-    products = [uuid4() for _ in range(50)]
+async def test_concurrent_requests_all_get_the_projected_level(service: Running) -> None:
     publishers = ProductPublishers(service.js, cipher=service.cipher("product"))
-    for product_id in products:
-        await publishers.product_listed.publish(listed(product_id, uuid4(), at=datetime.now(UTC)))
-    await service.wait_for(lambda: _projected(service, len(products)), timeout=20)
+    stock: dict[UUID, int] = {}
+    for _ in range(50):
+        event = listed(uuid4(), uuid4(), at=datetime.now(UTC))
+        stock[event.product_id] = event.initial_stock
+        await publishers.product_listed.publish(event)
+    await service.wait_for(lambda: _projected(service, len(stock)), timeout=20)
+    products = list(stock)
     token = ServiceTokenIssuer("order", service.keys).token_for("inventory")
-
-    result = await run_load(
-        service.market.url("inventory"),
-        lambda i: f"/api/inventory/availability/{products[i % len(products)]}",
-        rate=RATE,
-        duration=SECONDS,
+    limits = httpx.Limits(max_connections=32)
+    async with httpx.AsyncClient(
+        base_url=service.market.url("inventory"),
         headers={"Authorization": f"Bearer {token}"},
-    )
+        limits=limits,
+        timeout=30,
+    ) as http:
+        answers = await asyncio.gather(
+            *(http.get(f"/api/inventory/availability/{products[i % len(products)]}") for i in range(REQUESTS))
+        )
 
-    assert result.errors == 0
-    assert result.statuses == {200: RATE * SECONDS}
-    assert result.achieved_rate >= RATE * 0.95
-    assert result.p(0.99) < 100, f"p50 {result.p(0.5):.1f} ms, p99 {result.p(0.99):.1f} ms"
+    assert [a.status_code for a in answers] == [200] * REQUESTS
+    for i, answer in enumerate(answers):
+        level = inventory.ProductAvailability.model_validate_json(answer.content)
+        product_id = products[i % len(products)]
+        assert level.product_id == product_id
+        assert (level.on_hand, level.reserved, level.available) == (stock[product_id], 0, stock[product_id])
