@@ -86,7 +86,14 @@ class Shop:
     async def availability(self, product_id: UUID) -> inventory.ProductAvailability:
         return await self.public.gateway_get_product_availability(product_id=product_id)
 
-    async def place(self, customer: seeded.SeedCustomer, lines: Sequence[tuple[Priced, int]]) -> UUID:
+    async def place(
+        self,
+        customer: seeded.SeedCustomer,
+        lines: Sequence[tuple[Priced, int]],
+        *,
+        idempotency_key: str | None = None,
+    ) -> UUID:
+        """Place an order; the same `idempotency_key` on a retry gives the same order, never a second."""
         request = gateway.CreateOrderRequest(
             customer_id=customer.id,
             items=[
@@ -97,7 +104,9 @@ class Shop:
             metadata=order.OrderMetadata(device_info=common.DeviceInfo(type="mobile"), session_id="e2e"),
         )
         async with self.client(customer) as client:
-            accepted = await client.gateway_create_order(body=request, idempotency_key=str(uuid4()))
+            accepted = await client.gateway_create_order(
+                body=request, idempotency_key=idempotency_key or str(uuid4())
+            )
         return accepted.order_id
 
     async def view(self, customer: seeded.SeedCustomer, order_id: UUID) -> order.OrderView | None:
