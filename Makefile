@@ -11,7 +11,11 @@ SYNCED := $(VENV)/.synced
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
-export PYTHONDONTWRITEBYTECODE := 1
+# Bytecode for the dependencies at install, and for our own modules on first import, even where the
+# machine sets PYTHONDONTWRITEBYTECODE: without it every service process compiles all of its imports
+# again (5 s of CPU to start one service instead of 2).
+export UV_COMPILE_BYTECODE := 1
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help setup run demo test test-fast test-slow lint format check-generated check-compat generate sdk lock bench clean
 
