@@ -120,9 +120,8 @@ class _InlineConnection(aiosqlite.Connection):
     against 0.1 ms for the SQLite work itself, and it was most of every consumer's time. SQLite calls on
     a local file are short enough to make in place, provided one never waits for another connection of
     the same process: the writers share one pooled connection (`_sqlite_engines`), so BEGIN IMMEDIATE
-    only ever waits for another process, and WAL readers do not wait at all. SQLAlchemy still drives it
-    through its aiosqlite dialect; only where each call runs changes (`_execute` is the one method every
-    aiosqlite call goes through).
+    only ever waits for another process. SQLAlchemy still drives it through its aiosqlite dialect; only
+    where each call runs changes (`_execute` is the one method every aiosqlite call goes through).
     """
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -132,28 +131,32 @@ class _InlineConnection(aiosqlite.Connection):
 
 
 def _sqlite_engines(url: URL, *, echo: bool) -> tuple[AsyncEngine, AsyncEngine]:
-    """(writer, reader) engines on one SQLite file, both with calls made in place (`_InlineConnection`).
+    """(writer, reader) engines on one SQLite file.
 
-    The writer has one connection: writers take turns anyway (one write lock per file), and here they
-    queue on the pool, asynchronously, instead of blocking the event loop inside BEGIN IMMEDIATE. The
-    reader's connections serve read-only transactions (the relay's sweep, queries, the readiness probe).
+    The writer has one connection, with its calls made in place (`_InlineConnection`): writers take
+    turns anyway (one write lock per file), and here they queue on the pool, asynchronously, instead of
+    blocking the event loop inside BEGIN IMMEDIATE. Write transactions are the consumers' many short
+    ones, where the thread hop cost most. The reader's connections serve read-only transactions (the
+    queries behind the HTTP APIs, the relay's sweep) on aiosqlite's threads: a query is a few calls, and
+    while SQLite runs it, with the GIL released, the event loop goes on serving other requests.
     """
     if url.database in (None, "", ":memory:"):
         raise ValueError("SQLite needs a file: every pooled connection would get its own :memory:")
     path = Path(url.database)
     path.parent.mkdir(parents=True, exist_ok=True)
 
-    async def connect() -> aiosqlite.Connection:
+    async def connect_in_place() -> aiosqlite.Connection:
         connector = partial(sqlite3.connect, str(path), check_same_thread=False)
         return await _InlineConnection(connector, iter_chunk_size=64)
 
-    def engine(**pool: Any) -> AsyncEngine:
-        created = create_async_engine(url, echo=echo, async_creator=connect, pool_timeout=30, **pool)
+    def engine(**options: Any) -> AsyncEngine:
+        created = create_async_engine(url, echo=echo, pool_timeout=30, **options)
         event.listen(created.sync_engine, "connect", _sqlite_connect)
         event.listen(created.sync_engine, "begin", _sqlite_begin)
         return created
 
-    return engine(pool_size=1, max_overflow=0), engine(pool_size=4, max_overflow=4)
+    writer = engine(async_creator=connect_in_place, pool_size=1, max_overflow=0)
+    return writer, engine(pool_size=4, max_overflow=4)
 
 
 def _postgres_engine(url: URL, schema: str, *, echo: bool) -> AsyncEngine:
