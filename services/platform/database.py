@@ -13,15 +13,12 @@ import the modules that define tables before calling it.
 import asyncio
 import logging
 import re
-import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-import aiosqlite
 from sqlalchemy import DateTime, Dialect, MetaData, Table, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
@@ -112,51 +109,16 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-class _InlineConnection(aiosqlite.Connection):
-    """aiosqlite's connection with every call run at once on the event loop's thread.
-
-    aiosqlite hands each call (cursor, execute, fetch, commit: about 15 for a small transaction) to a
-    worker thread and waits to be woken: on this 2-core machine that costs 4-5 ms of CPU per transaction,
-    against 0.1 ms for the SQLite work itself, and it was most of every consumer's time. SQLite calls on
-    a local file are short enough to make in place, provided one never waits for another connection of
-    the same process: the writers share one pooled connection (`_sqlite_engines`), so BEGIN IMMEDIATE
-    only ever waits for another process. SQLAlchemy still drives it through its aiosqlite dialect; only
-    where each call runs changes (`_execute` is the one method every aiosqlite call goes through).
-    """
-
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self._running or not self._connection:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
-
-
-def _sqlite_engines(url: URL, *, echo: bool) -> tuple[AsyncEngine, AsyncEngine]:
-    """(writer, reader) engines on one SQLite file.
-
-    The writer has one connection, with its calls made in place (`_InlineConnection`): writers take
-    turns anyway (one write lock per file), and here they queue on the pool, asynchronously, instead of
-    blocking the event loop inside BEGIN IMMEDIATE. Write transactions are the consumers' many short
-    ones, where the thread hop cost most. The reader's connections serve read-only transactions (the
-    queries behind the HTTP APIs, the relay's sweep) on aiosqlite's threads: a query is a few calls, and
-    while SQLite runs it, with the GIL released, the event loop goes on serving other requests.
-    """
+def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
     if url.database in (None, "", ":memory:"):
         raise ValueError("SQLite needs a file: every pooled connection would get its own :memory:")
-    path = Path(url.database)
-    path.parent.mkdir(parents=True, exist_ok=True)
-
-    async def connect_in_place() -> aiosqlite.Connection:
-        connector = partial(sqlite3.connect, str(path), check_same_thread=False)
-        return await _InlineConnection(connector, iter_chunk_size=64)
-
-    def engine(**options: Any) -> AsyncEngine:
-        created = create_async_engine(url, echo=echo, pool_timeout=30, **options)
-        event.listen(created.sync_engine, "connect", _sqlite_connect)
-        event.listen(created.sync_engine, "begin", _sqlite_begin)
-        return created
-
-    writer = engine(async_creator=connect_in_place, pool_size=1, max_overflow=0)
-    return writer, engine(pool_size=4, max_overflow=4)
+    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    # Writers take turns anyway (one write lock per file); a few connections let reads (the relay's
+    # sweep, the readiness probe) go on beside a writer.
+    engine = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4, pool_timeout=10)
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
 
 
 def _postgres_engine(url: URL, schema: str, *, echo: bool) -> AsyncEngine:
@@ -192,14 +154,13 @@ class Database:
 
     metadata: ClassVar[MetaData] = metadata
 
-    def __init__(self, engine: AsyncEngine, *, schema: str, reader: AsyncEngine | None = None) -> None:
-        """`engine` for writes (and schema changes); `reader`, if given, for read-only transactions."""
+    def __init__(self, engine: AsyncEngine, *, schema: str) -> None:
         self.engine = engine
         self.schema = schema
-        self._engines = [engine] if reader is None else [engine, reader]
         self._writer = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-        reads = (reader or engine).execution_options(**{_READ_ONLY: True})
-        self._reader = async_sessionmaker(reads, expire_on_commit=False, autoflush=False)
+        self._reader = async_sessionmaker(
+            engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False, autoflush=False
+        )
 
     @classmethod
     async def open(cls, url: str, *, schema: str, echo: bool = False) -> Self:
@@ -213,13 +174,12 @@ class Database:
         parsed = make_url(url)
         backend = parsed.get_backend_name()
         if backend == "sqlite":
-            engine, reader = _sqlite_engines(parsed, echo=echo)
-            db = cls(engine, schema=schema, reader=reader)
+            engine = _sqlite_engine(parsed, echo=echo)
         elif backend == "postgresql":
             engine = _postgres_engine(parsed, schema, echo=echo)
-            db = cls(engine, schema=schema)
         else:
             raise ValueError(f"unsupported database {backend!r}: use sqlite+aiosqlite or postgresql+asyncpg")
+        db = cls(engine, schema=schema)
         if backend == "postgresql":
             try:
                 await db._create_schema()
@@ -272,5 +232,4 @@ class Database:
 
     async def close(self) -> None:
         """Close every pooled connection."""
-        for engine in self._engines:
-            await engine.dispose()
+        await self.engine.dispose()

@@ -331,6 +331,11 @@ class SqlReservations(ReservationRepository):
                 )
                 .order_by(reservations.c.expires_at)
                 .limit(limit)
+                # Locked up front, and those a commit holds right now skipped: expiring them one by one
+                # while holding their stock rows deadlocked with commits taking reservation then stock
+                # (PostgreSQL; SQLite has one writer and no FOR UPDATE). A skipped one is either committed
+                # or due again at the next round.
+                .with_for_update(skip_locked=True)
             )
         ).all()
         return await self._with_lines(rows)

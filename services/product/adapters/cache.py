@@ -1,13 +1,15 @@
 """Hot answers (search pages, product pages) cached in Redis, invalidated by the catalogue's version.
 
-Every cached answer is stored under the catalogue version current when it was computed:
+Every cached answer is stored under the catalogue version its lookup saw, read before the database was:
 `product:<kind>:<version>:<sha1 of the normalized query>`. Applying a catalogue event bumps the version
 (after its transaction commits), so every later lookup misses and recomputes from the read model; the old
 entries are never read again and expire on their TTL. The TTL is only the memory bound, not the
 invalidation.
 
 Why after the commit: a reader that sees the new version then reads the database sees the change. A
-reader that read the old version may store an old answer, but under the old version, where nobody looks.
+reader that read the old version may store an old answer, but under the old version, where nobody looks
+(`put` takes the version from the miss it follows, never reads it again: read again after the database,
+a change committed in between would file the old answer under the new version).
 
 Redis is a cache, not a dependency: when it fails or is slow, answers come from the database and the
 error is logged (once a minute, not per request).
@@ -20,11 +22,12 @@ import asyncio
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-__all__ = ["AnswerCache", "InMemoryAnswerCache", "RedisAnswerCache"]
+__all__ = ["AnswerCache", "InMemoryAnswerCache", "Lookup", "RedisAnswerCache"]
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +37,28 @@ _QUIET_FOR = 60.0
 TIMEOUTS_BEFORE_PAUSE = 3
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a lookup found, and the catalogue version it looked under (None: the cache is not usable).
+
+    An answer computed after a miss is stored under that version, the one read before the database
+    was: a catalogue change committed meanwhile has moved the version on, so the answer, perhaps
+    computed from the older snapshot, lands where nobody looks any more.
+    """
+
+    answer: bytes | None
+    version: str | None
+
+
 class AnswerCache(abc.ABC):
     """Answers by (kind, normalized query), valid for one catalogue version."""
 
     @abc.abstractmethod
-    async def get(self, kind: str, key: str) -> bytes | None: ...
+    async def get(self, kind: str, key: str) -> Lookup: ...
 
     @abc.abstractmethod
-    async def put(self, kind: str, key: str, answer: bytes) -> None: ...
+    async def put(self, kind: str, key: str, answer: bytes, *, seen: Lookup) -> None:
+        """Store `answer`, computed after the miss `seen`, under the version `seen` looked under."""
 
     @abc.abstractmethod
     async def invalidate(self) -> None:
@@ -84,8 +101,8 @@ class RedisAnswerCache(AnswerCache):
         return version or b"0"
 
     @staticmethod
-    def _key(kind: str, version: bytes, key: str) -> str:
-        return f"product:{kind}:{version.decode()}:{hashlib.sha1(key.encode()).hexdigest()}"  # noqa: S324 - a cache key, not security
+    def _key(kind: str, version: str, key: str) -> str:
+        return f"product:{kind}:{version}:{hashlib.sha1(key.encode()).hexdigest()}"  # noqa: S324 - a cache key, not security
 
     async def _usable(self) -> bool:
         if time.monotonic() < self._down_until:
@@ -95,28 +112,29 @@ class RedisAnswerCache(AnswerCache):
             return not self._invalidation_pending
         return True
 
-    async def get(self, kind: str, key: str) -> bytes | None:
+    async def get(self, kind: str, key: str) -> Lookup:
         if not await self._usable():
-            return None
+            return Lookup(None, None)
         try:
             async with asyncio.timeout(self._timeout):
-                answer = await self._read(self._key(kind, await self._version(), key))
+                version = (await self._version()).decode()
+                answer = await self._read(self._key(kind, version, key))
         except (RedisError, TimeoutError) as exc:
             self._failed("read", exc)
-            return None
+            return Lookup(None, None)
         self._timeouts = 0
         if answer is None:
             self.misses += 1
         else:
             self.hits += 1
-        return answer
+        return Lookup(answer, version)
 
-    async def put(self, kind: str, key: str, answer: bytes) -> None:
-        if not await self._usable():
+    async def put(self, kind: str, key: str, answer: bytes, *, seen: Lookup) -> None:
+        if seen.version is None or not await self._usable():
             return
         try:
             async with asyncio.timeout(self._timeout):
-                await self._redis.set(self._key(kind, await self._version(), key), answer, ex=self._ttl)
+                await self._redis.set(self._key(kind, seen.version, key), answer, ex=self._ttl)
         except (RedisError, TimeoutError) as exc:
             self._failed("write", exc)
 
@@ -154,13 +172,14 @@ class InMemoryAnswerCache(AnswerCache):
 
     def __init__(self) -> None:
         self.version = 0
-        self.entries: dict[tuple[str, int, str], bytes] = {}
+        self.entries: dict[tuple[str, str, str], bytes] = {}
 
-    async def get(self, kind: str, key: str) -> bytes | None:
-        return self.entries.get((kind, self.version, key))
+    async def get(self, kind: str, key: str) -> Lookup:
+        return Lookup(self.entries.get((kind, str(self.version), key)), str(self.version))
 
-    async def put(self, kind: str, key: str, answer: bytes) -> None:
-        self.entries[(kind, self.version, key)] = answer
+    async def put(self, kind: str, key: str, answer: bytes, *, seen: Lookup) -> None:
+        if seen.version is not None:
+            self.entries[(kind, seen.version, key)] = answer
 
     async def invalidate(self) -> None:
         self.version += 1

@@ -102,12 +102,13 @@ async def search_products(
 ) -> product.SearchResult:
     key = query.cache_key()
     cached = await cache.get("search", key)
-    if cached is not None:
-        return product.SearchResult.model_validate_json(cached)
+    if cached.answer is not None:
+        return product.SearchResult.model_validate_json(cached.answer)
     async with db.transaction(read_only=True) as session:
         page = await search.search(session, query)
     result = _result(query, page)
-    await cache.put("search", key, result.model_dump_json(by_alias=True, exclude_none=True).encode())
+    answer = result.model_dump_json(by_alias=True, exclude_none=True).encode()
+    await cache.put("search", key, answer, seen=cached)
     return result
 
 
@@ -117,8 +118,8 @@ async def product_content(
     """The product page; None when the product is not listed or its artisan is not known yet."""
     key = str(product_id)
     cached = await cache.get("content", key)
-    if cached is not None:
-        return product.ProductPageContent.model_validate_json(cached)
+    if cached.answer is not None:
+        return product.ProductPageContent.model_validate_json(cached.answer)
     async with db.transaction(read_only=True) as session:
         page = await product_page(session, product_id)
     if page is None:
@@ -137,5 +138,6 @@ async def product_content(
             },
         }
     )
-    await cache.put("content", key, content.model_dump_json(by_alias=True, exclude_none=True).encode())
+    answer = content.model_dump_json(by_alias=True, exclude_none=True).encode()
+    await cache.put("content", key, answer, seen=cached)
     return content
