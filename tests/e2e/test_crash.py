@@ -24,7 +24,7 @@ import pytest
 
 from a4co.seed.customers import SeedCustomer
 from a4co.seed.products import listing_events
-from a4co_sdk.clients import GatewayTimeout, ServiceUnavailable, TooManyRequests
+from a4co_sdk.clients import GatewayTimeout, ServiceUnavailable, TooManyRequests, TransportError
 from a4co_sdk.models import order, product
 from tests.e2e.shop import JUAN, PEDRO, WORKING, Shop, gather_limited
 
@@ -173,14 +173,15 @@ async def test_sagas_survive_kill_9_of_order_inventory_and_payment(shop: Shop) -
 
 
 async def _retrying(call: Any, *, within: float = 60.0) -> Any:
-    """As a storefront would: a 429, 503 or 504 is tried again (after its Retry-After, if it gives one)
-    for up to `within` s. A 504 leaves it unknown whether the order was taken, which is why every try
-    carries the same idempotency key."""
+    """As a storefront would: a 429, 503 or 504, or no answer at all (a connection refused or timed out
+    while the machine is saturated by restarts), is tried again (after its Retry-After, if it gives one)
+    for up to `within` s. A 504 or a timeout leaves it unknown whether the order was taken, which is why
+    every try carries the same idempotency key."""
     deadline = time.monotonic() + within
     while True:
         try:
             return await call()
-        except (ServiceUnavailable, TooManyRequests, GatewayTimeout) as exc:
+        except (ServiceUnavailable, TooManyRequests, GatewayTimeout, TransportError) as exc:
             wait = float(exc.headers.get("retry-after", "1")) if exc.headers else 1.0
             if time.monotonic() + wait > deadline:
                 raise
