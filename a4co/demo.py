@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 
 from a4co.seed import customers as seeded
 from a4co_sdk import ApiError
+from a4co_sdk.clients import TooManyRequests
 from a4co_sdk.clients.gateway import GatewayClient
 from a4co_sdk.models import common, gateway, order, product
 from services.platform.security import KeyStore, UserTokenIssuer
@@ -27,7 +28,7 @@ from services.platform.security import KeyStore, UserTokenIssuer
 __all__ = ["DemoOrder", "outcome_of", "run_demo"]
 
 TERMINAL = {"delivery_scheduled", "cancelled"}
-POLL = 0.25
+POLL = 0.5
 
 
 @dataclass
@@ -128,7 +129,11 @@ async def _follow(client: GatewayClient, demo: DemoOrder, wait: float) -> None:
     assert demo.order_id is not None
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        view = await client.gateway_get_order(order_id=demo.order_id)
+        try:
+            view = await client.gateway_get_order(order_id=demo.order_id)
+        except TooManyRequests as exc:  # the customer's rate limit: a slow saga polled for long spends it
+            await asyncio.sleep(float(exc.headers.get("retry-after", "1")) if exc.headers else 1.0)
+            continue
         if isinstance(view, order.OrderView):
             demo.state = view.state.value
             demo.step = view.saga.current_step.value if view.saga.current_step else ""
