@@ -86,6 +86,19 @@ class Shop:
     async def availability(self, product_id: UUID) -> inventory.ProductAvailability:
         return await self.public.gateway_get_product_availability(product_id=product_id)
 
+    async def restocked(self, product_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """Units added to each product outside reservations so far (restocks, corrections)."""
+        totals = dict.fromkeys(product_ids, 0)
+        count = await self.market.count("INVENTORY", "inventory.stock.adjusted.v1")
+        if count:
+            wanted = {str(pid) for pid in product_ids}
+            for event in await self.market.messages(
+                "INVENTORY", "inventory.stock.adjusted.v1", count=count, timeout=30
+            ):
+                if event["productId"] in wanted and event["reason"] != "initial":
+                    totals[UUID(event["productId"])] += int(event["delta"])
+        return totals
+
     async def place(
         self,
         customer: seeded.SeedCustomer,

@@ -90,7 +90,7 @@ async def test_sagas_survive_kill_9_of_order_inventory_and_payment(shop: Shop) -
     assert len(stocked) == 12
     ids = [p.product_id for p in stocked]
     start_levels = {pid: await shop.availability(pid) for pid in ids}
-    adjusted_before = await _adjustments(shop, ids)
+    adjusted_before = await shop.restocked(ids)
 
     chaos = Chaos(rng)
     chaos_task = asyncio.create_task(chaos.run(shop))
@@ -161,7 +161,7 @@ async def test_sagas_survive_kill_9_of_order_inventory_and_payment(shop: Shop) -
         if view.state is order.OrderState.DELIVERY_SCHEDULED:
             for item in view.items:
                 confirmed[item.product_id] += item.quantity
-    restocked = {pid: n - adjusted_before[pid] for pid, n in (await _adjustments(shop, ids)).items()}
+    restocked = {pid: n - adjusted_before[pid] for pid, n in (await shop.restocked(ids)).items()}
 
     async def conserved() -> None:
         for pid in ids:
@@ -224,17 +224,3 @@ def _distinct(events: list[Any], *keys: str) -> list[Any]:
     for event in events:
         seen.setdefault(tuple(event.get(k) for k in keys), event)
     return list(seen.values())
-
-
-async def _adjustments(shop: Shop, ids: list[UUID]) -> dict[UUID, int]:
-    """Units added outside reservations so far (restocks, corrections), per product."""
-    totals = dict.fromkeys(ids, 0)
-    count = await shop.market.count("INVENTORY", "inventory.stock.adjusted.v1")
-    if count:
-        wanted = {str(pid) for pid in ids}
-        for event in await shop.market.messages(
-            "INVENTORY", "inventory.stock.adjusted.v1", count=count, timeout=30
-        ):
-            if event["productId"] in wanted and event["reason"] != "initial":
-                totals[UUID(event["productId"])] += int(event["delta"])
-    return totals

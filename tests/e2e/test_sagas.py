@@ -154,7 +154,7 @@ async def test_two_orders_racing_for_the_last_units_one_wins_and_the_other_is_re
         if 2 <= lv.available <= 40 and lv.available * p.price.amount <= 400
     )
     units = level.available
-    restocked_before = await _restocked(shop, item.product_id)
+    (restocked_before,) = (await shop.restocked([item.product_id])).values()
 
     first, second = await asyncio.gather(
         shop.place(WORKING[2], [(item, units)]), shop.place(WORKING[3], [(item, units)])
@@ -174,23 +174,13 @@ async def test_two_orders_racing_for_the_last_units_one_wins_and_the_other_is_re
 
     async def sold_out() -> None:
         # Selling the last units reaches the threshold, so a restock may already have arrived.
-        extra = await _restocked(shop, item.product_id) - restocked_before
+        (now_restocked,) = (await shop.restocked([item.product_id])).values()
+        extra = now_restocked - restocked_before
         now = await shop.availability(item.product_id)
         expected = (level.on_hand - units + extra, level.reserved, extra)
         assert (now.on_hand, now.reserved, now.available) == expected
 
     await shop.settle(sold_out)
-
-
-async def _restocked(shop: Shop, product_id: UUID) -> int:
-    """Units added to `product_id` outside reservations so far (restocks, corrections)."""
-    count = await shop.market.count("INVENTORY", "inventory.stock.adjusted.v1")
-    if not count:
-        return 0
-    adjusted = await shop.market.messages("INVENTORY", "inventory.stock.adjusted.v1", count=count, timeout=30)
-    return sum(
-        int(e["delta"]) for e in adjusted if e["productId"] == str(product_id) and e["reason"] != "initial"
-    )
 
 
 @pytest.mark.parametrize(
